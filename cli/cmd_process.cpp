@@ -1,0 +1,222 @@
+// Process commands: start, stop, restart, delete, list, show.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "cli/render/table.hpp"
+#include "common/units.hpp"
+#include "common/words.hpp"
+
+extern char** environ;
+
+namespace pm::cli {
+namespace {
+
+struct StartOptions {
+    std::string name;
+    std::string cwd;
+    std::vector<std::string> env;
+    int instances = 1;
+    std::string restart;
+    int max_restarts = -1;
+    std::string min_uptime, restart_delay, max_backoff, kill_timeout, stop_signal;
+    bool shell = false;
+    std::vector<std::string> command;
+};
+
+json client_environment() {
+    json env = json::object();
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string_view::npos && eq > 0) {
+            env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+        }
+    }
+    return env;
+}
+
+// Builds the start request; usage errors come back as Error{usage}.
+Result<json> start_args(const StartOptions& o) {
+    json args = json::object();
+    std::vector<std::string> argv = o.command;
+    if (argv.size() == 1 && !o.shell && argv[0].find_first_of(" \t'\"\\") != std::string::npos) {
+        auto words = split_words(argv[0]);
+        if (!words) {
+            return fail(ErrorCode::usage, words.error().message);
+        }
+        argv = std::move(*words);
+    }
+    if (argv.empty() && o.name.empty()) {
+        return fail(ErrorCode::usage, "start needs a command (or the name of a known process)");
+    }
+    if (!argv.empty()) {
+        args["argv"] = argv;
+    }
+    if (!o.name.empty()) {
+        args["name"] = o.name;
+    }
+    if (o.shell) {
+        args["shell"] = true;
+    }
+    if (!o.cwd.empty()) {
+        args["cwd"] = o.cwd;
+    } else {
+        char buf[4096];
+        if (::getcwd(buf, sizeof buf) != nullptr) {
+            args["cwd"] = std::string(buf);
+        }
+    }
+    args["env_base"] = client_environment();
+    json extra = json::object();
+    for (const auto& kv : o.env) {
+        auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            return fail(ErrorCode::usage, fmt::format("--env expects KEY=VALUE, got '{}'", kv));
+        }
+        extra[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    if (!extra.empty()) {
+        args["env"] = extra;
+    }
+    args["instances"] = o.instances;
+    if (!o.restart.empty()) {
+        args["restart"] = o.restart;
+    }
+    if (o.max_restarts >= 0) {
+        args["max_restarts"] = o.max_restarts;
+    }
+    const std::pair<const char*, const std::string*> durations[] = {
+        {"min_uptime", &o.min_uptime},     {"restart_delay", &o.restart_delay},
+        {"max_backoff", &o.max_backoff},   {"kill_timeout", &o.kill_timeout},
+    };
+    for (const auto& [key, value] : durations) {
+        if (!value->empty()) {
+            auto ms = parse_duration_ms(*value);
+            if (!ms) {
+                return fail(ErrorCode::usage, fmt::format("--{}: {}", key, ms.error().message));
+            }
+            args[key] = *ms;
+        }
+    }
+    if (!o.stop_signal.empty()) {
+        args["stop_signal"] = o.stop_signal;
+    }
+    return args;
+}
+
+void print_stopped(const json& r) {
+    for (const auto& i : r.value("instances", json::array())) {
+        std::string name = i.value("name", "");
+        std::printf("%s (id %d): %s, last exit %s\n", name.c_str(), i.value("id", 0),
+                    i.value("state", "").c_str(), describe_exit(i.value("last_exit", json(nullptr))).c_str());
+    }
+}
+
+void add_selector_command(CLI::App& app, CommandEnv env, const char* name, const char* help,
+                          const char* cmd, Render render) {
+    auto* sub = app.add_subcommand(name, help);
+    auto sel = std::make_shared<std::vector<std::string>>();
+    sub->add_option("selector", *sel, "name, name:index, numeric id, or all")->required();
+    sub->callback([env, sel, cmd, render] {
+        env.action = [g = &env.global, sel, cmd, render] {
+            int worst = k_exit_ok;
+            for (const auto& s : *sel) {
+                int rc = run_request(*g, cmd, json{{"selector", s}}, render);
+                worst = worst == k_exit_ok ? rc : worst;
+            }
+            return worst;
+        };
+    });
+}
+
+}  // namespace
+
+void add_process_commands(CLI::App& app, CommandEnv env) {
+    auto o = std::make_shared<StartOptions>();
+    auto* start = app.add_subcommand("start", "start a command (or a stopped process by name)");
+    start->add_option("--name,-n", o->name, "process name (default: the command's basename)");
+    start->add_option("--cwd", o->cwd, "working directory (default: the current one)");
+    start->add_option("--env,-e", o->env, "KEY=VALUE added to the environment (repeatable)");
+    start->add_option("--instances,-i", o->instances, "how many instances")->check(CLI::Range(1, 1024));
+    start->add_option("--restart", o->restart, "always | on-failure | never (default always)")
+        ->check(CLI::IsMember({"always", "on-failure", "never"}));
+    start->add_option("--max-restarts", o->max_restarts, "unstable restarts before errored (default 16)")
+        ->check(CLI::Range(0, 1000000));
+    start->add_option("--min-uptime", o->min_uptime, "a run shorter than this is unstable (default 1s)");
+    start->add_option("--restart-delay", o->restart_delay, "delay before a restart (default 0)");
+    start->add_option("--max-backoff", o->max_backoff, "ceiling of the crash backoff (default 15s)");
+    start->add_option("--kill-timeout", o->kill_timeout, "SIGKILL after this long stopping (default 10s)");
+    start->add_option("--stop-signal", o->stop_signal, "signal that asks it to stop (default SIGTERM)");
+    start->add_flag("--shell", o->shell, "run the command through /bin/sh -c");
+    start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
+    start->prefix_command();
+    start->callback([env, o, start] {
+        for (const auto& extra : start->remaining()) {
+            o->command.push_back(extra);
+        }
+        env.action = [g = &env.global, o] {
+            auto args = start_args(*o);
+            if (!args) {
+                return report_error(*g, args.error());
+            }
+            return run_request(*g, "start", *args, [](const json& r) {
+                print_instances(r.value("instances", json::array()), stdout);
+            });
+        };
+    });
+
+    add_selector_command(app, env, "stop", "stop processes (stop signal, then SIGKILL)", "stop",
+                         print_stopped);
+    add_selector_command(app, env, "restart", "restart processes", "restart", [](const json& r) {
+        print_instances(r.value("instances", json::array()), stdout);
+    });
+    add_selector_command(app, env, "delete", "stop processes and remove them", "delete",
+                         [](const json& r) {
+                             for (const auto& i : r.value("deleted", json::array())) {
+                                 std::printf("deleted %s (id %d)\n", i.value("name", "").c_str(),
+                                             i.value("id", 0));
+                             }
+                         });
+    app.get_subcommand("delete")->alias("del");
+
+    auto* list = app.add_subcommand("list", "every process and its state");
+    list->alias("ls");
+    list->callback([env] {
+        env.action = [g = &env.global] {
+            return run_request(*g, "list", json::object(), [](const json& r) {
+                print_instances(r.value("processes", json::array()), stdout);
+            });
+        };
+    });
+
+    auto* show = app.add_subcommand("show", "every field of one process");
+    show->alias("describe");
+    auto name = std::make_shared<std::string>();
+    show->add_option("selector", *name, "name, name:index or id")->required();
+    show->callback([env, name] {
+        env.action = [g = &env.global, name] {
+            return run_request(*g, "show", json{{"selector", *name}}, [](const json& r) {
+                const json& s = r["spec"];
+                for (const auto& [k, v] : s.items()) {
+                    if (k != "env") {
+                        std::printf("%-18s %s\n", k.c_str(), v.is_string() ? v.get<std::string>().c_str()
+                                                                             : v.dump().c_str());
+                    }
+                }
+                std::printf("\n");
+                print_instances(r.value("instances", json::array()), stdout);
+                for (const auto& i : r.value("instances", json::array())) {
+                    if (i["last_error"].is_string()) {
+                        std::printf("%s:%d last error: %s\n", i.value("name", "").c_str(),
+                                    i.value("index", 0), i["last_error"].get<std::string>().c_str());
+                    }
+                }
+            });
+        };
+    });
+}
+
+}  // namespace pm::cli

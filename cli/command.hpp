@@ -1,0 +1,41 @@
+// What every CLI command module shares: the global options, the action the
+// parser selected, and run_request(), which maps errors to exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "cli/client.hpp"
+#include "common/protocol.hpp"
+
+namespace pm::cli {
+
+struct GlobalOptions {
+    bool json = false;
+    std::string timeout = "10s";
+    bool no_autostart = false;
+};
+
+// Set by a subcommand's callback; main runs it and exits with its result.
+using Action = std::function<int()>;
+
+struct CommandEnv {
+    GlobalOptions& global;
+    Action& action;
+};
+
+using Render = std::function<void(const json& result)>;
+
+// Connects, sends one request, prints the result (--json: verbatim; else via
+// `render`) or the error, and returns the exit code.
+int run_request(const GlobalOptions& g, std::string_view cmd, const json& args, const Render& render);
+// Prints an error the way --json or a person expects; returns its exit code.
+int report_error(const GlobalOptions& g, const Error& err);
+Result<Client> open_client(const GlobalOptions& g);
+
+void add_process_commands(CLI::App& app, CommandEnv env);
+void add_daemon_commands(CLI::App& app, CommandEnv env);
+
+}  // namespace pm::cli

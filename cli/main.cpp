@@ -1,0 +1,31 @@
+// pm entry point: build the CLI11 app from the command modules, run the
+// selected command, and map every outcome to a documented exit code.
+#include <csignal>
+#include <cstdio>
+
+#include "cli/command.hpp"
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN);  // `pm list | head` gets EPIPE, not a signal
+    CLI::App app{"pm: a native process manager (PM2/supervisord-style)"};
+    app.require_subcommand(1);
+    app.fallthrough();
+    pm::cli::GlobalOptions g;
+    pm::cli::Action action;
+    app.add_flag("--json", g.json, "machine-readable output (one JSON document)");
+    app.add_option("--timeout", g.timeout, "give up waiting for pmd after this long (default 10s)");
+    app.add_flag("--no-autostart", g.no_autostart, "fail instead of starting pmd when it is not running");
+    app.set_version_flag("--version", std::string("pm ") + PM_VERSION);
+    pm::cli::CommandEnv env{g, action};
+    pm::cli::add_process_commands(app, env);
+    pm::cli::add_daemon_commands(app, env);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? pm::k_exit_ok : pm::k_exit_usage;
+    }
+    int rc = action ? action() : pm::k_exit_usage;
+    std::fflush(stdout);
+    return rc;
+}

@@ -1,0 +1,102 @@
+// Daemon wiring and shutdown order: stop accepting -> stop processes ->
+// flush and close clients -> close handles -> drain -> uv_loop_close.
+#include "daemon/daemon.hpp"
+
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "daemon/log.hpp"
+
+namespace pm {
+
+Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_opts(opts) {
+    uv_loop_init(&m_loop);
+    m_table = std::make_unique<sup::ProcessTable>(&m_loop, m_paths.logs_dir(), m_opts.table);
+    m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
+    m_server = std::make_unique<ipc::Server>(&m_loop, m_opts.server,
+                                             [this](ipc::Connection& c, std::string_view line) {
+                                                 m_dispatcher->handle_line(c, line);
+                                             });
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    ipc::DaemonInfo info{getpid(),
+                         std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
+                         m_paths.home};
+    m_services = std::make_unique<ipc::Services>(
+        ipc::Services{*m_table, *m_server, info, [this] { begin_shutdown(); }});
+    m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
+}
+
+Daemon::~Daemon() { teardown(); }
+
+Result<void> Daemon::start() {
+    for (auto [h, sig] : {std::pair{&m_sigterm, SIGTERM}, std::pair{&m_sigint, SIGINT}}) {
+        uv_signal_init(&m_loop, h->get());
+        h->initialised();
+        h->get()->data = this;
+        uv_signal_start(h->get(), signal_cb, sig);
+    }
+    return m_server->listen(m_paths.sock());
+}
+
+void Daemon::signal_cb(uv_signal_t* s, int signum) noexcept {
+    if (auto* self = static_cast<Daemon*>(s->data)) {
+        PM_LOG(info, "received signal {}, shutting down", signum);
+        self->begin_shutdown();
+    }
+}
+
+void Daemon::begin_shutdown() {
+    if (m_shutting_down) {
+        return;
+    }
+    m_shutting_down = true;
+    m_server->stop_listening();
+    ::unlink(m_paths.sock().c_str());
+    std::vector<std::uint64_t> ids;
+    for (auto* inst : m_table->all()) {
+        inst->stop();
+        ids.push_back(inst->id());
+    }
+    auto waited = m_table->wait(
+        ids, [](const sup::Instance& i) { return !is_running(i.state()); },
+        [this] {
+            PM_LOG(info, "all processes stopped");
+            m_server->close_all();
+            m_sigterm.close();
+            m_sigint.close();
+        });
+    if (!waited) {
+        // Waiter table full: close clients now; processes were signalled.
+        m_server->close_all();
+        m_sigterm.close();
+        m_sigint.close();
+    }
+}
+
+int Daemon::run() {
+    uv_run(&m_loop, UV_RUN_DEFAULT);
+    teardown();
+    int rc = uv_loop_close(&m_loop);
+    if (rc != 0) {
+        PM_LOG(error, "loop closed with handles still open: {}", uv_err_name(rc));
+        return 1;
+    }
+    return 0;
+}
+
+void Daemon::teardown() {
+    if (!m_table) {
+        return;
+    }
+    m_sigterm.close();
+    m_sigint.close();
+    m_dispatcher.reset();
+    m_server.reset();
+    m_reaper.reset();
+    m_table.reset();
+    uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks
+}
+
+}  // namespace pm

@@ -1,0 +1,57 @@
+// Daemon: the composition root. Constructs the loop's components, wires them,
+// and runs the shutdown order. Holds no policy of its own.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+
+#include "common/paths.hpp"
+#include "common/result.hpp"
+#include "daemon/ipc/context.hpp"
+#include "daemon/ipc/dispatch.hpp"
+#include "daemon/ipc/server.hpp"
+#include "daemon/supervisor/process_table.hpp"
+#include "daemon/supervisor/reaper.hpp"
+#include "daemon/uv/handle.hpp"
+
+namespace pm {
+
+struct DaemonOptions {
+    ipc::ServerLimits server;
+    sup::TableLimits table;
+};
+
+class Daemon {
+public:
+    Daemon(Paths paths, DaemonOptions opts);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Binds the socket. The caller holds the lock.
+    Result<void> start();
+    // Runs until shutdown completes; returns 0 when the loop closed cleanly.
+    int run();
+    // Stops accepting, stops every process (with escalation), then lets the
+    // loop drain. Idempotent; called for SIGTERM/SIGINT and `kill`.
+    void begin_shutdown();
+
+private:
+    void teardown();
+    static void signal_cb(uv_signal_t* s, int signum) noexcept;
+
+    Paths m_paths;
+    DaemonOptions m_opts;
+    uv_loop_t m_loop{};
+    std::unique_ptr<sup::ProcessTable> m_table;
+    std::unique_ptr<sup::Reaper> m_reaper;
+    std::unique_ptr<ipc::Server> m_server;
+    std::unique_ptr<ipc::Services> m_services;
+    std::unique_ptr<ipc::Dispatcher> m_dispatcher;
+    uv::Handle<uv_signal_t> m_sigterm;
+    uv::Handle<uv_signal_t> m_sigint;
+    bool m_shutting_down = false;
+};
+
+}  // namespace pm

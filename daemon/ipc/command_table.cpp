@@ -1,0 +1,57 @@
+// THE command table, sorted by name. docs/protocol.md documents each entry;
+// a unit test keeps the two in step.
+#include "daemon/ipc/command_table.hpp"
+
+#include <array>
+
+namespace pm::ipc {
+namespace {
+
+constexpr std::string_view k_no_args[] = {""};
+constexpr std::string_view k_hello_args[] = {"protocol", "client"};
+constexpr std::string_view k_selector_args[] = {"selector"};
+constexpr std::string_view k_start_args[] = {
+    "name",         "argv",          "shell",       "cwd",          "env_base",
+    "env",          "instances",     "restart",     "max_restarts", "min_uptime",
+    "restart_delay", "max_backoff",  "kill_timeout", "stop_signal",
+};
+
+constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
+
+constexpr std::array k_commands{
+    CommandSpec{"delete", handle_delete, flag_mutating, k_selector_args,
+                "stop and forget processes"},
+    CommandSpec{"hello", handle_hello, flag_none, k_hello_args,
+                "protocol and daemon version"},
+    CommandSpec{"kill", handle_kill, flag_mutating, none(),
+                "stop every process and exit the daemon"},
+    CommandSpec{"list", handle_list, flag_none, none(), "every instance with its state"},
+    CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
+    CommandSpec{"restart", handle_restart, flag_mutating, k_selector_args,
+                "stop then start processes"},
+    CommandSpec{"show", handle_show, flag_none, k_selector_args,
+                "every field of one process"},
+    CommandSpec{"start", handle_start, flag_mutating, k_start_args,
+                "start a new process or a stopped one"},
+    CommandSpec{"stop", handle_stop, flag_mutating, k_selector_args,
+                "stop processes (stop signal, then SIGKILL)"},
+};
+
+}  // namespace
+
+std::span<const CommandSpec> command_table() { return k_commands; }
+
+const CommandSpec* find_command(std::string_view name) {
+    for (const auto& c : k_commands) {
+        if (c.name == name) {
+            return &c;
+        }
+    }
+    return nullptr;
+}
+
+std::size_t command_index(const CommandSpec& spec) {
+    return static_cast<std::size_t>(&spec - k_commands.data());
+}
+
+}  // namespace pm::ipc

@@ -1,0 +1,46 @@
+// The command table: every protocol command, its handler, flags and the
+// argument keys it accepts. Dispatch checks all of it centrally.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "common/protocol.hpp"
+#include "daemon/ipc/context.hpp"
+
+namespace pm::ipc {
+
+enum CommandFlag : std::uint32_t {
+    flag_none = 0,
+    flag_mutating = 1u << 0,   // changes processes or the daemon (audit-logged)
+    flag_streaming = 1u << 1,  // replies with events until cancelled
+};
+
+using Handler = Result<json> (*)(CommandContext&, const json& args);
+
+struct CommandSpec {
+    std::string_view name;
+    Handler handler;
+    std::uint32_t flags;
+    std::span<const std::string_view> args;  // accepted keys; others are errors
+    std::string_view summary;
+};
+
+std::span<const CommandSpec> command_table();
+const CommandSpec* find_command(std::string_view name);
+// Index of a spec in the table (for per-command counters).
+std::size_t command_index(const CommandSpec& spec);
+
+// Handlers, grouped by domain in cmd_*.cpp.
+Result<json> handle_hello(CommandContext&, const json&);
+Result<json> handle_ping(CommandContext&, const json&);
+Result<json> handle_kill(CommandContext&, const json&);
+Result<json> handle_start(CommandContext&, const json&);
+Result<json> handle_stop(CommandContext&, const json&);
+Result<json> handle_restart(CommandContext&, const json&);
+Result<json> handle_delete(CommandContext&, const json&);
+Result<json> handle_list(CommandContext&, const json&);
+Result<json> handle_show(CommandContext&, const json&);
+
+}  // namespace pm::ipc

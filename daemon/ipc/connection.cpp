@@ -1,0 +1,154 @@
+// Connection: framing in, bounded queue out, deferred free.
+#include "daemon/ipc/connection.hpp"
+
+#include <fmt/format.h>
+
+#include "daemon/log.hpp"
+
+namespace pm::ipc {
+
+Connection::Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line, ClosedFn on_closed)
+    : m_id(id),
+      m_limits(limits),
+      m_on_line(std::move(on_line)),
+      m_on_closed(std::move(on_closed)),
+      m_framer(limits.max_line) {
+    m_pipe.data = this;
+}
+
+void Connection::start_reading() { uv_read_start(stream(), alloc_cb, read_cb); }
+
+void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept {
+    auto* self = static_cast<Connection*>(h->data);
+    buf->base = self->m_read_buf;
+    buf->len = sizeof self->m_read_buf;
+}
+
+void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
+    if (auto* self = static_cast<Connection*>(s->data)) {
+        self->on_read(nread, buf);
+    }
+}
+
+void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
+    if (nread < 0) {
+        close();  // EOF or error: the client is gone
+        return;
+    }
+    if (m_closing) {
+        return;
+    }
+    m_framer.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
+    std::string line;
+    for (;;) {
+        auto st = m_framer.next(line);
+        if (st == LineFramer::Status::need_more) {
+            break;
+        }
+        if (st == LineFramer::Status::overflow) {
+            send(make_error(nullptr, Error{ErrorCode::line_too_long,
+                                           fmt::format("request line exceeds {} bytes",
+                                                       m_limits.max_line)}));
+            close_after_flush();
+            break;
+        }
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        if (line.empty()) {
+            continue;
+        }
+        m_on_line(*this, line);
+        if (m_closing) {
+            break;
+        }
+    }
+}
+
+void Connection::send(const json& msg) { send_line(to_line(msg)); }
+
+void Connection::send_line(std::string line) {
+    if (m_closing) {
+        return;
+    }
+    if (m_queued + line.size() > m_limits.max_queued) {
+        PM_LOG(warn, "client {}: not reading its replies ({} bytes queued), disconnecting", m_id,
+               m_queued);
+        close();
+        return;
+    }
+    // Fast path: write directly when nothing is queued.
+    std::size_t offset = 0;
+    if (m_queued == 0) {
+        uv_buf_t b = uv_buf_init(line.data(), static_cast<unsigned>(line.size()));
+        int n = uv_try_write(stream(), &b, 1);
+        if (n == static_cast<int>(line.size())) {
+            return;
+        }
+        if (n > 0) {
+            offset = static_cast<std::size_t>(n);
+        } else if (n != UV_EAGAIN) {
+            close();
+            return;
+        }
+    }
+    auto* w = new WriteReq{};
+    w->bytes = line.substr(offset);
+    w->req.data = w;
+    uv_buf_t b = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
+    int rc = uv_write(&w->req, stream(), &b, 1, write_cb);
+    if (rc != 0) {
+        delete w;
+        close();
+        return;
+    }
+    m_queued += w->bytes.size();
+}
+
+void Connection::write_cb(uv_write_t* req, int status) noexcept {
+    auto* w = static_cast<WriteReq*>(req->data);
+    auto* self = static_cast<Connection*>(req->handle->data);
+    if (self != nullptr) {
+        self->on_write_done(w, status);
+    }
+    delete w;
+}
+
+void Connection::on_write_done(WriteReq* w, int status) {
+    m_queued -= w->bytes.size();
+    if (status != 0) {
+        close();  // EPIPE and friends: the client vanished mid-reply
+        return;
+    }
+    if (m_close_when_flushed && m_queued == 0) {
+        close();
+    }
+}
+
+void Connection::close_after_flush() {
+    if (m_closing) {
+        return;
+    }
+    uv_read_stop(stream());
+    m_close_when_flushed = true;
+    if (m_queued == 0) {
+        close();
+    }
+}
+
+void Connection::close() {
+    if (m_closing) {
+        return;
+    }
+    m_closing = true;
+    uv_read_stop(stream());
+    uv_close(reinterpret_cast<uv_handle_t*>(&m_pipe), close_cb);
+}
+
+void Connection::close_cb(uv_handle_t* h) noexcept {
+    auto* self = static_cast<Connection*>(h->data);
+    // Frees the connection: libuv has called every write callback by now.
+    self->m_on_closed(*self);
+}
+
+}  // namespace pm::ipc

@@ -1,0 +1,78 @@
+// Connection: one client on the control socket. Frames request lines, hands
+// them to the dispatcher, and writes replies through a byte-bounded queue.
+// The object is freed only in the pipe's close callback (after libuv has
+// returned every pending write), never from inside its own read callback.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/line_framer.hpp"
+#include "common/protocol.hpp"
+
+namespace pm::ipc {
+
+struct ConnectionLimits {
+    std::size_t max_line = k_max_line_bytes;
+    std::size_t max_queued = 1024 * 1024;  // request/reply clients
+};
+
+class Connection {
+public:
+    using LineFn = std::function<void(Connection&, std::string_view)>;
+    using ClosedFn = std::function<void(Connection&)>;
+
+    Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line, ClosedFn on_closed);
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+
+    // Called by the server right after accept; starts reading.
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&m_pipe); }
+    uv_pipe_t* pipe() { return &m_pipe; }
+    void start_reading();
+
+    // Queues one message. Over the queue limit the client is disconnected
+    // (it is not reading; the daemon must not grow for it).
+    void send(const json& msg);
+    void send_line(std::string line);
+    // Stops reading and closes once queued replies are written.
+    void close_after_flush();
+    void close();
+    void set_on_closed(ClosedFn fn) { m_on_closed = std::move(fn); }
+
+    std::uint64_t id() const { return m_id; }
+    bool closing() const { return m_closing; }
+    std::size_t queued_bytes() const { return m_queued; }
+    std::size_t buffered_bytes() const { return m_framer.buffered(); }
+
+private:
+    struct WriteReq {
+        uv_write_t req;
+        std::string bytes;
+    };
+
+    void on_read(ssize_t nread, const uv_buf_t* buf);
+    void on_write_done(WriteReq* w, int status);
+
+    static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
+    static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
+    static void write_cb(uv_write_t* req, int status) noexcept;
+    static void close_cb(uv_handle_t* h) noexcept;
+
+    uv_pipe_t m_pipe{};
+    std::uint64_t m_id;
+    ConnectionLimits m_limits;
+    LineFn m_on_line;
+    ClosedFn m_on_closed;
+    LineFramer m_framer;
+    std::size_t m_queued = 0;
+    bool m_closing = false;
+    bool m_close_when_flushed = false;
+    char m_read_buf[64 * 1024];
+};
+
+}  // namespace pm::ipc

@@ -1,0 +1,60 @@
+// What a command handler may touch: narrow services, the calling client,
+// and a Responder for replies that complete later (stop waits for exits).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "common/protocol.hpp"
+#include "common/result.hpp"
+
+namespace pm::sup {
+class ProcessTable;
+}
+
+namespace pm::ipc {
+
+class Server;
+class Connection;
+
+struct DaemonInfo {
+    int pid = 0;
+    std::int64_t started_unix_ms = 0;
+    std::string home;
+};
+
+struct Services {
+    sup::ProcessTable& table;
+    Server& server;
+    DaemonInfo info;
+    std::function<void()> request_shutdown;  // begins an orderly daemon exit
+};
+
+// Completes a deferred reply. Holds ids, not pointers: the client may be gone
+// by then, in which case the reply is dropped.
+class Responder {
+public:
+    Responder(Server& server, std::uint64_t conn_id, json request_id)
+        : m_server(&server), m_conn_id(conn_id), m_request_id(std::move(request_id)) {}
+    void reply(const Result<json>& result) const;
+    std::uint64_t connection_id() const { return m_conn_id; }
+
+private:
+    Server* m_server;
+    std::uint64_t m_conn_id;
+    json m_request_id;
+};
+
+struct CommandContext {
+    Services& svc;
+    Connection& conn;
+    json request_id;
+    bool deferred = false;
+
+    // The handler will reply later through the returned Responder; what it
+    // returns now is discarded unless it is an error.
+    Responder defer();
+};
+
+}  // namespace pm::ipc

@@ -1,0 +1,66 @@
+// Server: the control socket. Binds $PM_HOME/pmd.sock (0600), accepts
+// clients of our own uid only (SO_PEERCRED), enforces the connection limit,
+// and owns every Connection until its close callback.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "daemon/ipc/connection.hpp"
+#include "daemon/uv/handle.hpp"
+
+namespace pm::ipc {
+
+struct ServerLimits {
+    std::size_t max_connections = 256;
+    ConnectionLimits connection;
+};
+
+struct ServerStats {
+    std::uint64_t accepted = 0;
+    std::uint64_t rejected_limit = 0;
+    std::uint64_t rejected_peer = 0;
+    std::size_t peak = 0;
+};
+
+class Server {
+public:
+    using LineFn = Connection::LineFn;
+
+    Server(uv_loop_t* loop, ServerLimits limits, LineFn on_line);
+    ~Server();
+
+    // Binds and listens. The caller holds the daemon lock, so a leftover
+    // socket file is stale and replaced.
+    Result<void> listen(const std::string& path);
+    // Stops accepting new clients (shutdown has begun).
+    void stop_listening();
+    // Flushes and closes every connection.
+    void close_all();
+
+    Connection* find(std::uint64_t id);
+    std::size_t connection_count() const { return m_conns.size(); }
+    std::size_t queued_bytes() const;
+    const ServerStats& stats() const { return m_stats; }
+
+private:
+    void on_connection(int status);
+    bool peer_allowed(Connection& c);
+    static void connection_cb(uv_stream_t* s, int status) noexcept;
+
+    uv_loop_t* m_loop;
+    ServerLimits m_limits;
+    LineFn m_on_line;
+    uv::Handle<uv_pipe_t> m_listener;
+    std::map<std::uint64_t, std::unique_ptr<Connection>> m_conns;
+    std::uint64_t m_next_id = 1;
+    ServerStats m_stats;
+};
+
+}  // namespace pm::ipc

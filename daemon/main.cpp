@@ -1,0 +1,187 @@
+// pmd entry point: parse flags, prepare PM_HOME, take the lock, detach unless
+// --foreground, build the Daemon and run it. Nothing else.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "common/fd.hpp"
+#include "common/paths.hpp"
+#include "daemon/daemon.hpp"
+#include "daemon/log.hpp"
+
+namespace {
+
+struct Fatal : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Creates PM_HOME 0700, or checks an existing one is a real directory of ours.
+void prepare_home(const pm::Paths& paths) {
+    if (::mkdir(paths.home.c_str(), 0700) != 0 && errno != EEXIST) {
+        throw Fatal(fmt::format("unable to create {}: {}", paths.home, std::strerror(errno)));
+    }
+    struct stat st {};
+    if (::lstat(paths.home.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        throw Fatal(fmt::format("{} is not a directory", paths.home));
+    }
+    if (st.st_uid != geteuid()) {
+        throw Fatal(fmt::format("{} is owned by uid {}, not us", paths.home, st.st_uid));
+    }
+    if ((st.st_mode & 077) != 0) {
+        ::chmod(paths.home.c_str(), 0700);
+    }
+    if (::mkdir(paths.logs_dir().c_str(), 0700) != 0 && errno != EEXIST) {
+        throw Fatal(fmt::format("unable to create {}: {}", paths.logs_dir(), std::strerror(errno)));
+    }
+}
+
+// Takes the daemon lock or explains who holds it.
+pm::UniqueFd take_lock(const pm::Paths& paths) {
+    pm::UniqueFd fd(::open(paths.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) {
+        throw Fatal(fmt::format("unable to open {}: {}", paths.lock(), std::strerror(errno)));
+    }
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+        std::string pid = "unknown";
+        std::ifstream in(paths.pid());
+        in >> pid;
+        throw Fatal(fmt::format("already running (pid {})", pid));
+    }
+    return fd;
+}
+
+void write_pid(const pm::Paths& paths) {
+    std::string tmp = paths.pid() + ".tmp";
+    std::ofstream out(tmp, std::ios::trunc);
+    out << getpid() << "\n";
+    out.close();
+    ::rename(tmp.c_str(), paths.pid().c_str());
+}
+
+// Forks; the parent waits for the child to report "ok" or an error on a pipe
+// and exits accordingly, so `pmd` without --foreground reports failures.
+int detach(int& report_fd) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) {
+        throw Fatal(fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    pid_t pid = ::fork();
+    if (pid < 0) {
+        throw Fatal(fmt::format("fork: {}", std::strerror(errno)));
+    }
+    if (pid > 0) {
+        ::close(p[1]);
+        std::string msg;
+        char buf[512];
+        ssize_t n = 0;
+        while ((n = ::read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+            if (n > 0) {
+                msg.append(buf, static_cast<std::size_t>(n));
+            }
+        }
+        if (msg == "ok") {
+            return 0;
+        }
+        std::cerr << "pmd: " << (msg.empty() ? "daemon exited during start-up" : msg) << "\n";
+        return 1;
+    }
+    ::close(p[0]);
+    ::setsid();
+    int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    ::dup2(devnull, 0);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::close(devnull);
+    report_fd = p[1];
+    return -1;
+}
+
+void report(int& fd, std::string_view msg) {
+    if (fd >= 0) {
+        ssize_t rc = ::write(fd, msg.data(), msg.size());
+        (void)rc;
+        ::close(fd);
+        fd = -1;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"pmd: the pm process manager daemon"};
+    bool foreground = false;
+    std::string home;
+    pm::DaemonOptions opts;
+    std::string level = "info";
+    app.add_flag("--foreground,-f", foreground, "stay in the foreground (tests, containers, systemd)");
+    app.add_option("--home", home, "state directory (default: $PM_HOME, else ~/.pm)");
+    app.add_option("--max-connections", opts.server.max_connections, "concurrent clients")
+        ->capture_default_str()->check(CLI::Range(1, 65536));
+    app.add_option("--max-processes", opts.table.max_instances, "managed instances")
+        ->capture_default_str()->check(CLI::Range(1, 1000000));
+    app.add_option("--log-level", level, "debug, info, warn or error")
+        ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        return rc == 0 ? 0 : pm::k_exit_usage;
+    }
+    if (!home.empty()) {
+        ::setenv("PM_HOME", home.c_str(), 1);
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    ::umask(077);
+    pm::Paths paths = pm::resolve_paths();
+    int report_fd = -1;
+    try {
+        prepare_home(paths);
+        if (!foreground) {
+            if (int rc = detach(report_fd); rc >= 0) {
+                return rc;
+            }
+        }
+        pm::UniqueFd log_fd(::open(paths.daemon_log().c_str(),
+                                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+        pm::LogLevel min = level == "debug"  ? pm::LogLevel::debug
+                           : level == "warn" ? pm::LogLevel::warn
+                           : level == "error" ? pm::LogLevel::error
+                                              : pm::LogLevel::info;
+        pm::log_init(log_fd.get(), min);
+        pm::UniqueFd lock = take_lock(paths);
+        write_pid(paths);
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+        int exit_code = 0;
+        {
+            pm::Daemon daemon(paths, opts);
+            if (auto ok = daemon.start(); !ok) {
+                throw Fatal(ok.error().message);
+            }
+            PM_LOG(info, "pmd {} started in {} (pid {})", PM_VERSION, paths.home, getpid());
+            report(report_fd, "ok");
+            exit_code = daemon.run();
+        }
+        ::unlink(paths.sock().c_str());
+        ::unlink(paths.pid().c_str());
+        PM_LOG(info, "pmd stopped");
+        return exit_code;
+    } catch (const std::exception& e) {
+        PM_LOG(error, "{}", e.what());
+        if (report_fd >= 0) {
+            report(report_fd, e.what());
+        } else {
+            std::cerr << "pmd: " << e.what() << "\n";
+        }
+        return 1;
+    }
+}

@@ -1,0 +1,305 @@
+// Instance: spawn via uv_spawn (own session and process group), stop ladder
+// (stop signal to the group, SIGKILL after kill_timeout, a final group sweep),
+// restart timers. The process handle is closed only in or after exit_cb.
+#include "daemon/supervisor/instance.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "daemon/log.hpp"
+#include "daemon/uv/error.hpp"
+
+namespace pm::sup {
+
+json ExitRecord::to_json() const {
+    json j{{"escalated", escalated}, {"at_ms", at_ms}};
+    if (info.by_signal) {
+        j["signal"] = signal_name(info.code);
+        j["code"] = nullptr;
+    } else {
+        j["code"] = info.code;
+        j["signal"] = nullptr;
+    }
+    return j;
+}
+
+Instance::Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
+                   std::shared_ptr<const ProcessSpec> spec, std::string logs_dir, ChangeFn on_change)
+    : m_loop(loop),
+      m_id(id),
+      m_index(index),
+      m_spec(std::move(spec)),
+      m_logs_dir(std::move(logs_dir)),
+      m_on_change(std::move(on_change)) {
+    for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
+        uv_timer_init(m_loop, t->get());
+        t->initialised();
+        t->get()->data = this;
+    }
+    m_created_ms = static_cast<std::int64_t>(uv_now(m_loop));
+}
+
+Instance::~Instance() {
+    // The table only destroys instances that are not running. A live child at
+    // this point (teardown after a failed stop) is killed; its zombie is then
+    // no longer ours in the table, so the Reaper collects it.
+    if (m_pid) {
+        signal_group(SIGKILL);
+    }
+}
+
+std::string Instance::display_name() const {
+    return m_spec->instances > 1 ? fmt::format("{}:{}", m_spec->name, m_index) : m_spec->name;
+}
+
+Result<void> Instance::start() {
+    if (is_running(m_state)) {
+        return fail(ErrorCode::already_exists,
+                    fmt::format("{} is already {}", display_name(), pm::to_string(m_state)));
+    }
+    handle(ProcEvent::start);
+    return {};
+}
+
+void Instance::stop() {
+    m_restart_pending = false;
+    handle(ProcEvent::stop);
+}
+
+void Instance::restart() {
+    if (m_state == ProcessState::starting || m_state == ProcessState::online) {
+        m_restart_pending = true;
+        handle(ProcEvent::stop);
+    } else if (m_state == ProcessState::stopping) {
+        m_restart_pending = true;
+    } else {
+        handle(ProcEvent::start);
+    }
+}
+
+void Instance::handle(ProcEvent ev) {
+    auto t = transition(m_state, ev);
+    if (!t) {
+        PM_LOG(debug, "{}: ignored {} in {}", display_name(), to_string(ev), pm::to_string(m_state));
+        return;
+    }
+    ProcessState before = m_state;
+    m_state = t->next;
+    if (before != m_state) {
+        PM_LOG(info, "{}: {} -> {} ({})", display_name(), pm::to_string(before),
+               pm::to_string(m_state), to_string(ev));
+    }
+    perform(t->actions);
+    if (m_state == ProcessState::stopped && m_restart_pending) {
+        m_restart_pending = false;
+        handle(ProcEvent::start);
+        return;
+    }
+    if (m_on_change) {
+        m_on_change(*this);
+    }
+}
+
+void Instance::perform(std::uint32_t a) {
+    if (a & act_cancel_timers) {
+        for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
+            uv_timer_stop(t->get());
+        }
+    }
+    if (a & act_reset_counters) {
+        m_unstable = 0;
+        m_last_error.clear();
+    }
+    if (a & act_count_restart) {
+        ++m_restarts;
+    }
+    if (a & act_mark_stable) {
+        m_unstable = 0;
+    }
+    if (a & act_signal_stop) {
+        m_escalated = false;
+        signal_group(m_spec->stop_signal);
+        signal_group(SIGCONT);
+        arm(m_kill_timer, m_spec->kill_timeout_ms);
+    }
+    if (a & act_signal_kill) {
+        m_escalated = true;
+        PM_LOG(warn, "{}: still running after {}ms, sending SIGKILL", display_name(),
+               m_spec->kill_timeout_ms);
+        signal_group(SIGKILL);
+    }
+    if (a & act_arm_backoff) {
+        arm(m_backoff_timer, m_next_delay_ms);
+    }
+    if (a & act_arm_uptime) {
+        arm(m_uptime_timer, m_spec->restart.min_uptime_ms);
+    }
+    if (a & act_spawn) {
+        spawn();  // last: it feeds spawn_ok / spawn_failed back into handle()
+    }
+}
+
+void Instance::arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms) {
+    // Each timer has one meaning; timer_cb maps it back to its event.
+    uv_timer_start(timer.get(), timer_cb, static_cast<std::uint64_t>(ms), 0);
+}
+
+void Instance::timer_cb(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Instance*>(t->data);
+    if (self == nullptr) {
+        return;
+    }
+    if (t == self->m_uptime_timer.get()) {
+        self->handle(ProcEvent::min_uptime_reached);
+    } else if (t == self->m_kill_timer.get()) {
+        self->handle(ProcEvent::kill_timeout);
+    } else {
+        self->handle(ProcEvent::backoff_elapsed);
+    }
+}
+
+std::string Instance::log_path(std::string_view stream) const {
+    if (m_spec->instances > 1) {
+        return fmt::format("{}/{}-{}-{}.log", m_logs_dir, m_spec->name, m_index, stream);
+    }
+    return fmt::format("{}/{}-{}.log", m_logs_dir, m_spec->name, stream);
+}
+
+void Instance::spawn() {
+    // Output goes straight to the log files for now; the log pipeline
+    // (pipes, rings, followers) replaces this (issue #3).
+    int out = ::open(log_path("out").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    int err = ::open(log_path("err").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (out < 0 || err < 0) {
+        PM_LOG(warn, "{}: unable to open log file: {}", display_name(), std::strerror(errno));
+    }
+    std::vector<char*> args;
+    for (const auto& a : m_spec->argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    std::vector<char*> env;
+    for (const auto& e : m_spec->env) {
+        env.push_back(const_cast<char*>(e.c_str()));
+    }
+    std::string inst_var = fmt::format("PM_INSTANCE={}", m_index);
+    std::string id_var = fmt::format("PM_ID={}", m_id);
+    env.push_back(inst_var.data());
+    env.push_back(id_var.data());
+    env.push_back(nullptr);
+
+    uv_stdio_container_t stdio[3];
+    stdio[0].flags = UV_IGNORE;
+    stdio[1].flags = out >= 0 ? UV_INHERIT_FD : UV_IGNORE;
+    stdio[1].data.fd = out;
+    stdio[2].flags = err >= 0 ? UV_INHERIT_FD : UV_IGNORE;
+    stdio[2].data.fd = err;
+
+    uv_process_options_t opts{};
+    opts.exit_cb = exit_cb;
+    opts.file = args[0];
+    opts.args = args.data();
+    opts.env = env.data();
+    opts.cwd = m_spec->cwd.c_str();
+    opts.flags = UV_PROCESS_DETACHED;  // setsid(): own session and process group
+    opts.stdio_count = 3;
+    opts.stdio = stdio;
+
+    m_proc.close(true);
+    int rc = uv_spawn(m_loop, m_proc.get(), &opts);
+    m_proc.initialised();  // uv_spawn initialises the handle even when it fails
+    if (out >= 0) {
+        ::close(out);
+    }
+    if (err >= 0) {
+        ::close(err);
+    }
+    if (rc != 0) {
+        m_proc.close(true);
+        m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0],
+                                   uv_err_name(rc), uv_strerror(rc));
+        PM_LOG(error, "{}: {}", display_name(), m_last_error);
+        handle(ProcEvent::spawn_failed);
+        return;
+    }
+    m_proc.get()->data = this;
+    m_pid = m_proc.get()->pid;
+    m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    handle(ProcEvent::spawn_ok);
+}
+
+void Instance::exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept {
+    auto* self = static_cast<Instance*>(h->data);
+    if (self == nullptr) {
+        return;
+    }
+    self->on_exit(status, term_signal);
+}
+
+void Instance::on_exit(std::int64_t status, int term_signal) {
+    ExitRecord rec;
+    rec.info.by_signal = term_signal != 0;
+    rec.info.code = term_signal != 0 ? term_signal : static_cast<int>(status);
+    rec.escalated = m_escalated;
+    rec.at_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    bool stopping = m_state == ProcessState::stopping;
+    if (stopping) {
+        // Sweep the group so no straggler keeps running (or keeps pipes open).
+        signal_group(SIGKILL);
+    }
+    m_pid.reset();
+    m_proc.close(true);  // safe: exit was seen
+    m_last_exit = rec;
+    std::int64_t ran = rec.at_ms - m_started_ms;
+    PM_LOG(info, "{}: exited with {} {} after {}ms", display_name(),
+           rec.info.by_signal ? "signal" : "code",
+           rec.info.by_signal ? signal_name(rec.info.code) : std::to_string(rec.info.code), ran);
+    if (stopping) {
+        handle(ProcEvent::exit_done);
+        return;
+    }
+    ExitDecision d = decide_on_exit(m_spec->restart, rec.info, ran, m_unstable);
+    m_unstable = d.unstable;
+    m_next_delay_ms = d.delay_ms;
+    if (d.event == ProcEvent::exit_give_up) {
+        m_last_error = fmt::format("gave up after {} unstable restarts (each run shorter than {}ms)",
+                                   m_spec->restart.max_restarts, m_spec->restart.min_uptime_ms);
+        PM_LOG(error, "{}: {}", display_name(), m_last_error);
+    }
+    handle(d.event);
+}
+
+void Instance::signal_group(int sig) {
+    if (!m_pid) {
+        return;  // never signal a pid we no longer own (pid reuse)
+    }
+    int rc = uv_kill(-*m_pid, sig);
+    if (rc != 0 && rc != UV_ESRCH) {
+        PM_LOG(warn, "{}: unable to send {} to group {}: {}", display_name(), signal_name(sig),
+               *m_pid, uv_strerror(rc));
+    }
+}
+
+json Instance::to_json() const {
+    std::int64_t now = static_cast<std::int64_t>(uv_now(m_loop));
+    json j{
+        {"id", m_id},
+        {"name", m_spec->name},
+        {"index", m_index},
+        {"state", pm::to_string(m_state)},
+        {"pid", m_pid ? json(*m_pid) : json(nullptr)},
+        {"restarts", m_restarts},
+        {"unstable_restarts", m_unstable},
+        {"uptime_ms", m_pid ? now - m_started_ms : 0},
+        {"last_exit", m_last_exit ? m_last_exit->to_json() : json(nullptr)},
+        {"last_error", m_last_error.empty() ? json(nullptr) : json(m_last_error)},
+    };
+    return j;
+}
+
+}  // namespace pm::sup

@@ -1,0 +1,93 @@
+// Instance: one running copy of a process. Spawns it, runs the stop ladder
+// and the restart timers, and drives the pure state table; it never sets its
+// state outside that table. Lives on the loop thread.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/process_state.hpp"
+#include "common/protocol.hpp"
+#include "daemon/supervisor/process_spec.hpp"
+#include "daemon/supervisor/state_machine.hpp"
+#include "daemon/uv/handle.hpp"
+
+namespace pm::sup {
+
+struct ExitRecord {
+    ExitInfo info;
+    bool escalated = false;  // SIGKILL after kill_timeout
+    std::int64_t at_ms = 0;
+    json to_json() const;
+};
+
+class Instance {
+public:
+    using ChangeFn = std::function<void(Instance&)>;
+
+    Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
+             std::shared_ptr<const ProcessSpec> spec, std::string logs_dir, ChangeFn on_change);
+    ~Instance();
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    // Called by command handlers. start() fails when already running.
+    Result<void> start();
+    void stop();
+    void restart();
+    void set_spec(std::shared_ptr<const ProcessSpec> spec) { m_spec = std::move(spec); }
+
+    std::uint64_t id() const { return m_id; }
+    std::uint32_t index() const { return m_index; }
+    const ProcessSpec& spec() const { return *m_spec; }
+    ProcessState state() const { return m_state; }
+    std::optional<int> pid() const { return m_pid; }
+    bool restart_pending() const { return m_restart_pending; }
+    const std::optional<ExitRecord>& last_exit() const { return m_last_exit; }
+    const std::string& last_error() const { return m_last_error; }
+    std::string display_name() const;
+    json to_json() const;
+
+private:
+    void handle(ProcEvent ev);
+    void perform(std::uint32_t actions);
+    void spawn();
+    void on_exit(std::int64_t status, int term_signal);
+    void signal_group(int sig);
+    void arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms);
+    std::string log_path(std::string_view stream) const;
+
+    static void exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept;
+    static void timer_cb(uv_timer_t* t) noexcept;
+
+    uv_loop_t* m_loop;
+    std::uint64_t m_id;
+    std::uint32_t m_index;
+    std::shared_ptr<const ProcessSpec> m_spec;
+    std::string m_logs_dir;
+    ChangeFn m_on_change;
+
+    ProcessState m_state = ProcessState::stopped;
+    std::optional<int> m_pid;
+    uv::Handle<uv_process_t> m_proc;
+    uv::Handle<uv_timer_t> m_uptime_timer;
+    uv::Handle<uv_timer_t> m_kill_timer;
+    uv::Handle<uv_timer_t> m_backoff_timer;
+
+    std::int64_t m_started_ms = 0;      // loop time of the last spawn
+    std::int64_t m_created_ms = 0;
+    std::int64_t m_restarts = 0;        // automatic restarts, total
+    int m_unstable = 0;                 // consecutive unstable runs
+    std::int64_t m_next_delay_ms = 0;   // backoff delay chosen at the last exit
+    bool m_escalated = false;           // the current stop needed SIGKILL
+    bool m_restart_pending = false;
+    std::optional<ExitRecord> m_last_exit;
+    std::string m_last_error;
+};
+
+}  // namespace pm::sup

@@ -1,0 +1,198 @@
+// ProcessSpec validation and defaults.
+#include "daemon/supervisor/process_spec.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstring>
+
+#include "common/units.hpp"
+
+namespace pm::sup {
+namespace {
+
+struct SigName {
+    int sig;
+    std::string_view name;
+};
+
+constexpr SigName k_signals[] = {
+    {SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGABRT, "ABRT"},
+    {SIGKILL, "KILL"}, {SIGUSR1, "USR1"}, {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"},
+    {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}, {SIGCONT, "CONT"},
+    {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"}, {SIGWINCH, "WINCH"}, {SIGBUS, "BUS"},
+    {SIGFPE, "FPE"},   {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},  {SIGSYS, "SYS"},
+};
+
+// A duration given either as a number (ms) or a string with units.
+Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::int64_t fallback) {
+    auto it = args.find(key);
+    if (it == args.end() || it->is_null()) {
+        return fallback;
+    }
+    if (it->is_number_integer()) {
+        return arg_int(args, key, fallback, 0, 7LL * 86400 * 1000);
+    }
+    if (!it->is_string()) {
+        return Error{ErrorCode::bad_args, fmt::format("'{}' must be a duration like 500ms or 10s", key)};
+    }
+    auto ms = parse_duration_ms(it->get<std::string>());
+    if (!ms) {
+        return Error{ErrorCode::bad_args, fmt::format("'{}': {}", key, ms.error().message)};
+    }
+    return *ms;
+}
+
+}  // namespace
+
+Result<int> parse_signal(std::string_view text) {
+    int n = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (ec == std::errc() && p == text.data() + text.size()) {
+        if (n >= 1 && n < NSIG) {
+            return n;
+        }
+        return fail(ErrorCode::bad_args, fmt::format("invalid signal number {}", n));
+    }
+    std::string_view s = text;
+    if (s.substr(0, 3) == "SIG") {
+        s.remove_prefix(3);
+    }
+    for (const auto& e : k_signals) {
+        if (e.name == s) {
+            return e.sig;
+        }
+    }
+    return fail(ErrorCode::bad_args, fmt::format("unknown signal '{}'", text));
+}
+
+std::string signal_name(int sig) {
+    for (const auto& e : k_signals) {
+        if (e.sig == sig) {
+            return fmt::format("SIG{}", e.name);
+        }
+    }
+    return fmt::format("SIG{}", sig);
+}
+
+json ProcessSpec::to_json() const {
+    return json{
+        {"name", name},
+        {"argv", argv},
+        {"shell", shell},
+        {"cwd", cwd},
+        {"instances", instances},
+        {"restart", sup::to_string(restart.mode)},
+        {"max_restarts", restart.max_restarts},
+        {"min_uptime_ms", restart.min_uptime_ms},
+        {"restart_delay_ms", restart.restart_delay_ms},
+        {"max_backoff_ms", restart.max_backoff_ms},
+        {"kill_timeout_ms", kill_timeout_ms},
+        {"stop_signal", signal_name(stop_signal)},
+        {"env_count", env.size()},
+    };
+}
+
+Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
+    ProcessSpec spec;
+    spec.name = std::move(name);
+    auto argv = arg_string_list(args, "argv", k_max_argv);
+    if (!argv) {
+        return argv.error();
+    }
+    spec.argv = std::move(*argv);
+    if (spec.argv.empty() || spec.argv[0].empty()) {
+        return fail(ErrorCode::bad_args, "'argv' must name a command");
+    }
+    for (const auto& a : spec.argv) {
+        if (a.find('\0') != std::string::npos) {
+            return fail(ErrorCode::bad_args, "'argv' must not contain NUL bytes");
+        }
+    }
+    auto shell = arg_bool(args, "shell", false);
+    if (!shell) {
+        return shell.error();
+    }
+    spec.shell = *shell;
+    if (spec.shell) {
+        std::string joined;
+        for (const auto& a : spec.argv) {
+            joined += (joined.empty() ? "" : " ") + a;
+        }
+        spec.argv = {"/bin/sh", "-c", joined};
+    }
+    auto cwd = arg_string(args, "cwd", "/");
+    if (!cwd) {
+        return cwd.error();
+    }
+    spec.cwd = *cwd;
+    // Base environment (the client's) overridden by explicit variables.
+    auto base = arg_string_map(args, "env_base", k_max_env);
+    auto extra = arg_string_map(args, "env", k_max_env);
+    if (!base) {
+        return base.error();
+    }
+    if (!extra) {
+        return extra.error();
+    }
+    for (const auto& [k, v] : *extra) {
+        (*base)[k] = v;
+    }
+    for (const auto& [k, v] : *base) {
+        if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||
+            v.find('\0') != std::string::npos) {
+            return fail(ErrorCode::bad_args, fmt::format("invalid environment variable '{}'", k));
+        }
+        spec.env.push_back(k + "=" + v);
+    }
+    auto instances = arg_int(args, "instances", 1, 1, k_max_instances);
+    if (!instances) {
+        return instances.error();
+    }
+    spec.instances = *instances;
+    auto mode = arg_string(args, "restart", "always");
+    if (!mode) {
+        return mode.error();
+    }
+    auto m = restart_mode_from_string(*mode);
+    if (!m) {
+        return fail(ErrorCode::bad_args, "'restart' must be always, on-failure or never");
+    }
+    spec.restart.mode = *m;
+    auto max_restarts = arg_int(args, "max_restarts", spec.restart.max_restarts, 0, 1000000);
+    if (!max_restarts) {
+        return max_restarts.error();
+    }
+    spec.restart.max_restarts = *max_restarts;
+    struct DurationField {
+        std::string_view key;
+        std::int64_t* target;
+    };
+    const DurationField durations[] = {
+        {"min_uptime", &spec.restart.min_uptime_ms},
+        {"restart_delay", &spec.restart.restart_delay_ms},
+        {"max_backoff", &spec.restart.max_backoff_ms},
+        {"kill_timeout", &spec.kill_timeout_ms},
+    };
+    for (const auto& d : durations) {
+        auto v = arg_duration(args, d.key, *d.target);
+        if (!v) {
+            return v.error();
+        }
+        *d.target = *v;
+    }
+    spec.restart.backoff_base_ms = std::min<std::int64_t>(100, spec.restart.max_backoff_ms);
+    auto sig = arg_string(args, "stop_signal", "SIGTERM");
+    if (!sig) {
+        return sig.error();
+    }
+    auto signo = parse_signal(*sig);
+    if (!signo) {
+        return signo.error();
+    }
+    spec.stop_signal = *signo;
+    return spec;
+}
+
+}  // namespace pm::sup

@@ -1,0 +1,40 @@
+// ProcessSpec: a validated description of what to run, built from request
+// JSON with every default applied once, here.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/protocol.hpp"
+#include "common/result.hpp"
+#include "daemon/supervisor/restart_policy.hpp"
+
+namespace pm::sup {
+
+inline constexpr std::size_t k_max_argv = 4096;
+inline constexpr std::size_t k_max_env = 4096;
+inline constexpr std::int64_t k_max_instances = 1024;
+
+struct ProcessSpec {
+    std::string name;
+    std::vector<std::string> argv;  // exec'd directly (argv[0] looked up in PATH)
+    bool shell = false;             // argv was wrapped in /bin/sh -c by request
+    std::string cwd;
+    std::vector<std::string> env;   // full "K=V" environment of the child
+    std::int64_t instances = 1;
+    RestartPolicy restart;
+    std::int64_t kill_timeout_ms = 10000;
+    int stop_signal = 15;
+
+    json to_json() const;
+};
+
+// Builds a spec from start arguments. `name` must already be resolved.
+Result<ProcessSpec> spec_from_json(const json& args, std::string name);
+
+// "SIGTERM", "TERM", "15" -> 15.
+Result<int> parse_signal(std::string_view text);
+std::string signal_name(int sig);
+
+}  // namespace pm::sup

@@ -1,0 +1,188 @@
+// ProcessTable: naming, ids, selection and deferred waiters.
+#include "daemon/supervisor/process_table.hpp"
+
+#include <algorithm>
+#include <fmt/format.h>
+
+namespace pm::sup {
+
+ProcessTable::ProcessTable(uv_loop_t* loop, std::string logs_dir, TableLimits limits)
+    : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits) {
+    uv_timer_init(m_loop, m_check_timer.get());
+    m_check_timer.initialised();
+    m_check_timer.get()->data = this;
+}
+
+ProcessTable::~ProcessTable() = default;
+
+App* ProcessTable::find_app(const std::string& name) {
+    auto it = m_apps.find(name);
+    return it == m_apps.end() ? nullptr : it->second.get();
+}
+
+std::unique_ptr<Instance> ProcessTable::make_instance(std::shared_ptr<const ProcessSpec> spec,
+                                                      std::uint32_t index) {
+    auto inst = std::make_unique<Instance>(m_loop, m_next_id++, index, std::move(spec), m_logs_dir,
+                                           [this](Instance& i) { on_change(i); });
+    m_by_id.emplace(inst->id(), inst.get());
+    return inst;
+}
+
+Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
+    auto n = static_cast<std::size_t>(spec->instances);
+    if (m_by_id.size() + n > m_limits.max_instances) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    }
+    auto app = std::make_unique<App>();
+    app->spec = spec;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        app->instances.push_back(make_instance(spec, i));
+    }
+    App* raw = app.get();
+    m_apps.emplace(spec->name, std::move(app));
+    return raw;
+}
+
+Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {
+    auto want = static_cast<std::size_t>(spec->instances);
+    if (want > app.instances.size() &&
+        m_by_id.size() + (want - app.instances.size()) > m_limits.max_instances) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    }
+    app.spec = spec;
+    while (app.instances.size() > want) {
+        m_by_id.erase(app.instances.back()->id());
+        app.instances.pop_back();
+    }
+    for (auto& inst : app.instances) {
+        inst->set_spec(spec);
+    }
+    while (app.instances.size() < want) {
+        app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
+    }
+    return {};
+}
+
+void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
+    for (auto id : ids) {
+        auto it = m_by_id.find(id);
+        if (it == m_by_id.end()) {
+            continue;
+        }
+        auto app_it = m_apps.find(it->second->spec().name);
+        m_by_id.erase(it);
+        if (app_it == m_apps.end()) {
+            continue;
+        }
+        auto& v = app_it->second->instances;
+        v.erase(std::remove_if(v.begin(), v.end(), [id](const auto& p) { return p->id() == id; }),
+                v.end());
+        if (v.empty()) {
+            m_apps.erase(app_it);
+        }
+    }
+}
+
+Result<std::vector<Instance*>> ProcessTable::select(const Selector& sel) {
+    std::vector<Instance*> out;
+    switch (sel.kind) {
+        case Selector::Kind::all:
+            return all();
+        case Selector::Kind::id:
+            if (auto* inst = find_id(sel.id)) {
+                out.push_back(inst);
+                return out;
+            }
+            return fail(ErrorCode::not_found, fmt::format("no process with id {}", sel.id));
+        case Selector::Kind::name:
+        case Selector::Kind::instance: {
+            App* app = find_app(sel.name);
+            if (app == nullptr) {
+                return fail(ErrorCode::not_found, fmt::format("no process named '{}'", sel.name));
+            }
+            for (auto& inst : app->instances) {
+                if (sel.kind == Selector::Kind::name || inst->index() == sel.index) {
+                    out.push_back(inst.get());
+                }
+            }
+            if (out.empty()) {
+                return fail(ErrorCode::not_found,
+                            fmt::format("'{}' has no instance {}", sel.name, sel.index));
+            }
+            return out;
+        }
+    }
+    return out;
+}
+
+Instance* ProcessTable::find_id(std::uint64_t id) {
+    auto it = m_by_id.find(id);
+    return it == m_by_id.end() ? nullptr : it->second;
+}
+
+std::vector<Instance*> ProcessTable::all() {
+    std::vector<Instance*> out;
+    out.reserve(m_by_id.size());
+    for (auto& [id, inst] : m_by_id) {
+        out.push_back(inst);
+    }
+    return out;
+}
+
+std::unordered_set<int> ProcessTable::live_pids() const {
+    std::unordered_set<int> pids;
+    for (const auto& [id, inst] : m_by_id) {
+        if (auto pid = inst->pid()) {
+            pids.insert(*pid);
+        }
+    }
+    return pids;
+}
+
+Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done done) {
+    if (m_waiters.size() >= m_limits.max_waiters) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many pending operations (limit {})", m_limits.max_waiters));
+    }
+    m_waiters.push_back(Waiter{std::move(ids), std::move(pred), std::move(done)});
+    uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
+    return {};
+}
+
+void ProcessTable::on_change(Instance&) {
+    if (!m_waiters.empty()) {
+        uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
+    }
+}
+
+void ProcessTable::check_cb(uv_timer_t* t) noexcept {
+    if (auto* self = static_cast<ProcessTable*>(t->data)) {
+        self->check_waiters();
+    }
+}
+
+void ProcessTable::check_waiters() {
+    std::vector<Done> ready;
+    auto satisfied = [this](const Waiter& w) {
+        return std::all_of(w.ids.begin(), w.ids.end(), [&](std::uint64_t id) {
+            Instance* inst = find_id(id);
+            return inst == nullptr || w.pred(*inst);
+        });
+    };
+    for (auto it = m_waiters.begin(); it != m_waiters.end();) {
+        if (satisfied(*it)) {
+            ready.push_back(std::move(it->done));
+            it = m_waiters.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Run after the scan: a done callback may add waiters or remove instances.
+    for (auto& d : ready) {
+        d();
+    }
+}
+
+}  // namespace pm::sup

@@ -1,0 +1,82 @@
+// ProcessTable: apps by name, instances by id, selectors -> instances, and
+// waiters that complete when instances reach a condition (stop replies,
+// restart replies). Bounded: instances and waiters have limits.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "common/selector.hpp"
+#include "daemon/supervisor/instance.hpp"
+#include "daemon/uv/handle.hpp"
+
+namespace pm::sup {
+
+struct App {
+    std::shared_ptr<const ProcessSpec> spec;
+    std::vector<std::unique_ptr<Instance>> instances;
+};
+
+struct TableLimits {
+    std::size_t max_instances = 4096;
+    std::size_t max_waiters = 1024;
+};
+
+class ProcessTable {
+public:
+    using Pred = std::function<bool(const Instance&)>;
+    using Done = std::function<void()>;
+
+    ProcessTable(uv_loop_t* loop, std::string logs_dir, TableLimits limits);
+    ~ProcessTable();
+
+    App* find_app(const std::string& name);
+    // Adds an app with spec->instances new (stopped) instances.
+    Result<App*> add_app(std::shared_ptr<const ProcessSpec> spec);
+    // Replaces an app's spec; adds or removes stopped instances to match.
+    Result<void> update_spec(App& app, std::shared_ptr<const ProcessSpec> spec);
+    // Removes the given (not running) instances; apps left empty disappear.
+    void remove(const std::vector<std::uint64_t>& ids);
+
+    Result<std::vector<Instance*>> select(const Selector& sel);
+    Instance* find_id(std::uint64_t id);
+    std::vector<Instance*> all();  // in id order
+    std::size_t instance_count() const { return m_by_id.size(); }
+    std::size_t app_count() const { return m_apps.size(); }
+    std::unordered_set<int> live_pids() const;
+
+    // Calls `done` (outside any instance callback) once every listed instance
+    // satisfies `pred` or no longer exists. Fails when too many are pending.
+    Result<void> wait(std::vector<std::uint64_t> ids, Pred pred, Done done);
+    std::size_t waiter_count() const { return m_waiters.size(); }
+
+private:
+    struct Waiter {
+        std::vector<std::uint64_t> ids;
+        Pred pred;
+        Done done;
+    };
+
+    void on_change(Instance& inst);
+    void check_waiters();
+    std::unique_ptr<Instance> make_instance(std::shared_ptr<const ProcessSpec> spec, std::uint32_t index);
+    static void check_cb(uv_timer_t* t) noexcept;
+
+    uv_loop_t* m_loop;
+    std::string m_logs_dir;
+    TableLimits m_limits;
+    std::map<std::string, std::unique_ptr<App>, std::less<>> m_apps;
+    std::map<std::uint64_t, Instance*> m_by_id;
+    std::uint64_t m_next_id = 0;
+    std::vector<Waiter> m_waiters;
+    uv::Handle<uv_timer_t> m_check_timer;  // defers waiter checks out of callbacks
+};
+
+}  // namespace pm::sup
