@@ -128,7 +128,7 @@ Result<void> Client::send_all(std::string_view bytes) {
     return {};
 }
 
-Result<std::string> Client::read_line() {
+Result<std::string> Client::read_line(bool forever) {
     std::string line;
     for (;;) {
         auto st = m_framer.next(line);
@@ -139,7 +139,7 @@ Result<std::string> Client::read_line() {
             return fail(ErrorCode::internal, "reply from pmd is too long");
         }
         pollfd p{m_fd.get(), POLLIN, 0};
-        int pr = ::poll(&p, 1, remaining_ms(m_deadline));
+        int pr = ::poll(&p, 1, forever ? -1 : remaining_ms(m_deadline));
         if (pr == 0) {
             return fail(ErrorCode::timeout,
                         fmt::format("pmd did not answer within {}ms", m_opts.timeout.count()));
@@ -180,6 +180,36 @@ Result<json> Client::call_raw(std::string_view line) {
     return msg;
 }
 
+Result<std::int64_t> Client::send_request(std::string_view cmd, const json& args) {
+    std::int64_t id = m_next_id++;
+    json req{{"id", id}, {"cmd", cmd}, {"args", args}};
+    if (auto ok = send_all(to_line(req)); !ok) {
+        return ok.error();
+    }
+    return id;
+}
+
+Result<json> Client::read_message(bool forever) {
+    auto line = read_line(forever);
+    if (!line) {
+        return line.error();
+    }
+    json msg = json::parse(*line, nullptr, false);
+    if (msg.is_discarded() || !msg.is_object()) {
+        return fail(ErrorCode::internal, "pmd sent a line that is not JSON");
+    }
+    return msg;
+}
+
+Error reply_error(const json& m) {
+    Error err{ErrorCode::internal, "malformed error reply"};
+    if (auto it = m.find("error"); it != m.end() && it->is_object()) {
+        err.code = error_code_from_string(it->value("code", "internal")).value_or(ErrorCode::internal);
+        err.message = it->value("message", "");
+    }
+    return err;
+}
+
 Result<json> Client::call(std::string_view cmd, const json& args) {
     json req{{"id", m_next_id++}, {"cmd", cmd}, {"args", args}};
     auto msg = call_raw(to_line(req));
@@ -190,12 +220,7 @@ Result<json> Client::call(std::string_view cmd, const json& args) {
     if (m.value("ok", false)) {
         return m.contains("result") ? m["result"] : json::object();
     }
-    Error err{ErrorCode::internal, "malformed error reply"};
-    if (auto it = m.find("error"); it != m.end() && it->is_object()) {
-        err.code = error_code_from_string(it->value("code", "internal")).value_or(ErrorCode::internal);
-        err.message = it->value("message", "");
-    }
-    return err;
+    return reply_error(m);
 }
 
 }  // namespace pm::cli

@@ -30,12 +30,17 @@ public:
     Result<json> call(std::string_view cmd, const json& args = json::object());
     // Sends raw bytes (tests and tools); reads one reply line.
     Result<json> call_raw(std::string_view line);
+    // Streams: sends a request and returns its id; read_message() then
+    // returns each following line (events and the reply). `forever` lifts
+    // the deadline (pm logs -f).
+    Result<std::int64_t> send_request(std::string_view cmd, const json& args);
+    Result<json> read_message(bool forever);
 
 private:
     Result<void> try_connect();
     Result<void> start_daemon();
     Result<void> send_all(std::string_view bytes);
-    Result<std::string> read_line();
+    Result<std::string> read_line(bool forever = false);
     std::chrono::steady_clock::time_point deadline() const { return m_deadline; }
 
     ClientOptions m_opts;
@@ -44,6 +49,9 @@ private:
     std::chrono::steady_clock::time_point m_deadline;
     std::int64_t m_next_id = 1;
 };
+
+// The Error carried by an error reply.
+Error reply_error(const json& reply);
 
 // Path of the pmd binary: next to this pm, else "pmd" from PATH.
 std::string find_pmd();

@@ -23,6 +23,9 @@ struct StartOptions {
     int max_restarts = -1;
     std::string min_uptime, restart_delay, max_backoff, kill_timeout, stop_signal;
     bool shell = false;
+    std::string log_buffer, max_log_size;
+    int log_files = -1;
+    bool merge_logs = false;
     std::vector<std::string> command;
 };
 
@@ -104,6 +107,18 @@ Result<json> start_args(const StartOptions& o) {
     if (!o.stop_signal.empty()) {
         args["stop_signal"] = o.stop_signal;
     }
+    if (!o.log_buffer.empty()) {
+        args["log_buffer"] = o.log_buffer;
+    }
+    if (!o.max_log_size.empty()) {
+        args["max_log_size"] = o.max_log_size;
+    }
+    if (o.log_files >= 0) {
+        args["log_files"] = o.log_files;
+    }
+    if (o.merge_logs) {
+        args["merge_logs"] = true;
+    }
     return args;
 }
 
@@ -151,6 +166,11 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--kill-timeout", o->kill_timeout, "SIGKILL after this long stopping (default 10s)");
     start->add_option("--stop-signal", o->stop_signal, "signal that asks it to stop (default SIGTERM)");
     start->add_flag("--shell", o->shell, "run the command through /bin/sh -c");
+    start->add_option("--log-buffer", o->log_buffer, "in-memory log ring per instance (default 256K)");
+    start->add_option("--max-log-size", o->max_log_size, "rotate log files at this size (default 10M)");
+    start->add_option("--log-files", o->log_files, "rotated log files kept (default 5)")
+        ->check(CLI::Range(0, 10000));
+    start->add_flag("--merge-logs", o->merge_logs, "all instances write one pair of log files");
     start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
     start->prefix_command();
     start->callback([env, o, start] {

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("pm ") + PM_VERSION);
     pm::cli::CommandEnv env{g, action};
     pm::cli::add_process_commands(app, env);
+    pm::cli::add_log_commands(app, env);
     pm::cli::add_daemon_commands(app, env);
     try {
         app.parse(argc, argv);

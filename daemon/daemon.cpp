@@ -13,7 +13,20 @@ namespace pm {
 
 Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_opts(opts) {
     uv_loop_init(&m_loop);
-    m_table = std::make_unique<sup::ProcessTable>(&m_loop, m_paths.logs_dir(), m_opts.table);
+    m_hub = std::make_unique<logs::LogHub>(
+        &m_loop, m_paths.logs_dir(), m_opts.logs, [this](std::uint64_t conn, std::string_view line) {
+            ipc::Connection* c = m_server ? m_server->find(conn) : nullptr;
+            if (c == nullptr) {
+                return logs::SendResult::gone;
+            }
+            switch (c->send_stream(line)) {
+                case ipc::StreamSend::sent: return logs::SendResult::sent;
+                case ipc::StreamSend::full: return logs::SendResult::full;
+                case ipc::StreamSend::gone: break;
+            }
+            return logs::SendResult::gone;
+        });
+    m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
     m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
     m_server = std::make_unique<ipc::Server>(&m_loop, m_opts.server,
                                              [this](ipc::Connection& c, std::string_view line) {
@@ -24,7 +37,8 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                          m_paths.home};
     m_services = std::make_unique<ipc::Services>(
-        ipc::Services{*m_table, *m_server, info, [this] { begin_shutdown(); }});
+        ipc::Services{*m_table, *m_hub, *m_server, info, [this] { begin_shutdown(); }});
+    m_server->on_closed([this](std::uint64_t conn) { m_hub->drop_connection(conn); });
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
 }
 
@@ -96,6 +110,7 @@ void Daemon::teardown() {
     m_server.reset();
     m_reaper.reset();
     m_table.reset();
+    m_hub.reset();
     uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks
 }
 

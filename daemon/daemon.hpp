@@ -11,6 +11,7 @@
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
 #include "daemon/ipc/server.hpp"
+#include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_table.hpp"
 #include "daemon/supervisor/reaper.hpp"
 #include "daemon/uv/handle.hpp"
@@ -20,6 +21,7 @@ namespace pm {
 struct DaemonOptions {
     ipc::ServerLimits server;
     sup::TableLimits table;
+    logs::HubLimits logs;
 };
 
 class Daemon {
@@ -44,6 +46,7 @@ private:
     Paths m_paths;
     DaemonOptions m_opts;
     uv_loop_t m_loop{};
+    std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;
     std::unique_ptr<ipc::Server> m_server;

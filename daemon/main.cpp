@@ -17,6 +17,7 @@
 #include "common/paths.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/log.hpp"
+#include "daemon/supervisor/nofile.hpp"
 
 namespace {
 
@@ -128,6 +129,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1, 65536));
     app.add_option("--max-processes", opts.table.max_instances, "managed instances")
         ->capture_default_str()->check(CLI::Range(1, 1000000));
+    app.add_option("--max-followers", opts.logs.max_followers, "concurrent log followers")
+        ->capture_default_str()->check(CLI::Range(1, 1000000));
     app.add_option("--log-level", level, "debug, info, warn or error")
         ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
@@ -161,6 +164,9 @@ int main(int argc, char** argv) {
         pm::UniqueFd lock = take_lock(paths);
         write_pid(paths);
         ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+        rlim_t nofile = pm::sup::raise_nofile_limit();
+        PM_LOG(info, "open-file limit {} (children get {})", nofile,
+               pm::sup::original_nofile_limit().rlim_cur);
         int exit_code = 0;
         {
             pm::Daemon daemon(paths, opts);

@@ -13,20 +13,32 @@ constexpr std::string_view k_selector_args[] = {"selector"};
 constexpr std::string_view k_start_args[] = {
     "name",         "argv",          "shell",       "cwd",          "env_base",
     "env",          "instances",     "restart",     "max_restarts", "min_uptime",
-    "restart_delay", "max_backoff",  "kill_timeout", "stop_signal",
+    "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
+    "max_log_size", "log_files",     "merge_logs",
 };
+constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
+constexpr std::string_view k_cancel_args[] = {"request"};
+constexpr std::string_view k_optional_selector_args[] = {"selector"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
 constexpr std::array k_commands{
+    CommandSpec{"cancel", handle_cancel, flag_none, k_cancel_args,
+                "end a stream (a logs follow) started by this client"},
     CommandSpec{"delete", handle_delete, flag_mutating, k_selector_args,
                 "stop and forget processes"},
+    CommandSpec{"flush", handle_flush, flag_mutating, k_optional_selector_args,
+                "empty log rings and files"},
     CommandSpec{"hello", handle_hello, flag_none, k_hello_args,
                 "protocol and daemon version"},
     CommandSpec{"kill", handle_kill, flag_mutating, none(),
                 "stop every process and exit the daemon"},
     CommandSpec{"list", handle_list, flag_none, none(), "every instance with its state"},
+    CommandSpec{"logs", handle_logs, flag_streaming, k_logs_args,
+                "recent log lines, then new ones with follow"},
     CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
+    CommandSpec{"reloadLogs", handle_reload_logs, flag_mutating, none(),
+                "reopen every log file (external rotation)"},
     CommandSpec{"restart", handle_restart, flag_mutating, k_selector_args,
                 "stop then start processes"},
     CommandSpec{"show", handle_show, flag_none, k_selector_args,

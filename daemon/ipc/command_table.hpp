@@ -42,5 +42,9 @@ Result<json> handle_restart(CommandContext&, const json&);
 Result<json> handle_delete(CommandContext&, const json&);
 Result<json> handle_list(CommandContext&, const json&);
 Result<json> handle_show(CommandContext&, const json&);
+Result<json> handle_logs(CommandContext&, const json&);
+Result<json> handle_flush(CommandContext&, const json&);
+Result<json> handle_reload_logs(CommandContext&, const json&);
+Result<json> handle_cancel(CommandContext&, const json&);
 
 }  // namespace pm::ipc

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "daemon/log.hpp"
 
 namespace pm::ipc {
@@ -18,10 +20,17 @@ Connection::Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line
 
 void Connection::start_reading() { uv_read_start(stream(), alloc_cb, read_cb); }
 
-void Connection::alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept {
-    auto* self = static_cast<Connection*>(h->data);
-    buf->base = self->m_read_buf;
-    buf->len = sizeof self->m_read_buf;
+namespace {
+
+// Reads complete synchronously on the loop thread, so all connections share
+// one buffer; a connection costs no read buffer while idle.
+char g_read_buf[64 * 1024];
+
+}  // namespace
+
+void Connection::alloc_cb(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+    buf->base = g_read_buf;
+    buf->len = sizeof g_read_buf;
 }
 
 void Connection::read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
@@ -71,38 +80,55 @@ void Connection::send_line(std::string line) {
     if (m_closing) {
         return;
     }
-    if (m_queued + line.size() > m_limits.max_queued) {
+    // Streaming clients get the larger stream limit for replies too.
+    std::size_t limit = std::max(m_limits.max_queued, m_streaming ? m_limits.max_stream_queued : 0);
+    if (m_queued + line.size() > limit) {
         PM_LOG(warn, "client {}: not reading its replies ({} bytes queued), disconnecting", m_id,
                m_queued);
         close();
         return;
     }
+    write_bytes(line);
+}
+
+StreamSend Connection::send_stream(std::string_view line) {
+    if (m_closing) {
+        return StreamSend::gone;
+    }
+    m_streaming = true;
+    if (m_queued + line.size() > m_limits.max_stream_queued) {
+        return StreamSend::full;
+    }
+    return write_bytes(line) ? StreamSend::sent : StreamSend::gone;
+}
+
+bool Connection::write_bytes(std::string_view line) {
     // Fast path: write directly when nothing is queued.
-    std::size_t offset = 0;
     if (m_queued == 0) {
-        uv_buf_t b = uv_buf_init(line.data(), static_cast<unsigned>(line.size()));
+        uv_buf_t b = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
         int n = uv_try_write(stream(), &b, 1);
         if (n == static_cast<int>(line.size())) {
-            return;
+            return true;
         }
         if (n > 0) {
-            offset = static_cast<std::size_t>(n);
+            line.remove_prefix(static_cast<std::size_t>(n));
         } else if (n != UV_EAGAIN) {
             close();
-            return;
+            return false;
         }
     }
     auto* w = new WriteReq{};
-    w->bytes = line.substr(offset);
+    w->bytes.assign(line);
     w->req.data = w;
     uv_buf_t b = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
     int rc = uv_write(&w->req, stream(), &b, 1, write_cb);
     if (rc != 0) {
         delete w;
         close();
-        return;
+        return false;
     }
     m_queued += w->bytes.size();
+    return true;
 }
 
 void Connection::write_cb(uv_write_t* req, int status) noexcept {
@@ -148,7 +174,9 @@ void Connection::close() {
 void Connection::close_cb(uv_handle_t* h) noexcept {
     auto* self = static_cast<Connection*>(h->data);
     // Frees the connection: libuv has called every write callback by now.
-    self->m_on_closed(*self);
+    // The callback is moved out first because it destroys this object.
+    ClosedFn fn = std::move(self->m_on_closed);
+    fn(*self);
 }
 
 }  // namespace pm::ipc

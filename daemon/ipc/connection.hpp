@@ -18,8 +18,11 @@ namespace pm::ipc {
 
 struct ConnectionLimits {
     std::size_t max_line = k_max_line_bytes;
-    std::size_t max_queued = 1024 * 1024;  // request/reply clients
+    std::size_t max_queued = 1024 * 1024;         // request/reply clients
+    std::size_t max_stream_queued = 4 * 1024 * 1024;  // followers and monitors
 };
+
+enum class StreamSend { sent, full, gone };
 
 class Connection {
 public:
@@ -39,6 +42,9 @@ public:
     // (it is not reading; the daemon must not grow for it).
     void send(const json& msg);
     void send_line(std::string line);
+    // For streams (followers): over the stream queue limit the line is not
+    // queued and `full` is returned; the caller counts what was missed.
+    StreamSend send_stream(std::string_view line);
     // Stops reading and closes once queued replies are written.
     void close_after_flush();
     void close();
@@ -46,6 +52,7 @@ public:
 
     std::uint64_t id() const { return m_id; }
     bool closing() const { return m_closing; }
+    void set_streaming() { m_streaming = true; }
     std::size_t queued_bytes() const { return m_queued; }
     std::size_t buffered_bytes() const { return m_framer.buffered(); }
 
@@ -56,6 +63,7 @@ private:
     };
 
     void on_read(ssize_t nread, const uv_buf_t* buf);
+    bool write_bytes(std::string_view bytes);
     void on_write_done(WriteReq* w, int status);
 
     static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
@@ -72,7 +80,7 @@ private:
     std::size_t m_queued = 0;
     bool m_closing = false;
     bool m_close_when_flushed = false;
-    char m_read_buf[64 * 1024];
+    bool m_streaming = false;  // has followers: the stream queue limit applies
 };
 
 }  // namespace pm::ipc

@@ -12,6 +12,9 @@
 namespace pm::sup {
 class ProcessTable;
 }
+namespace pm::logs {
+class LogHub;
+}
 
 namespace pm::ipc {
 
@@ -26,6 +29,7 @@ struct DaemonInfo {
 
 struct Services {
     sup::ProcessTable& table;
+    logs::LogHub& hub;
     Server& server;
     DaemonInfo info;
     std::function<void()> request_shutdown;  // begins an orderly daemon exit

@@ -104,7 +104,11 @@ void Server::on_connection(int status) {
     std::uint64_t id = m_next_id++;
     auto conn = std::make_unique<Connection>(
         id, m_limits.connection, m_on_line, [this](Connection& c) {
-            m_conns.erase(c.id());
+            std::uint64_t cid = c.id();
+            m_conns.erase(cid);
+            if (m_on_closed) {
+                m_on_closed(cid);
+            }
         });
     uv_pipe_init(m_loop, conn->pipe(), 0);
     Connection* raw = conn.get();

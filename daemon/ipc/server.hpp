@@ -32,8 +32,11 @@ struct ServerStats {
 class Server {
 public:
     using LineFn = Connection::LineFn;
+    using ClosedFn = std::function<void(std::uint64_t conn_id)>;
 
     Server(uv_loop_t* loop, ServerLimits limits, LineFn on_line);
+    // Called when a client's connection is gone (subscriptions end).
+    void on_closed(ClosedFn fn) { m_on_closed = std::move(fn); }
     ~Server();
 
     // Binds and listens. The caller holds the daemon lock, so a leftover
@@ -57,6 +60,7 @@ private:
     uv_loop_t* m_loop;
     ServerLimits m_limits;
     LineFn m_on_line;
+    ClosedFn m_on_closed;
     uv::Handle<uv_pipe_t> m_listener;
     std::map<std::uint64_t, std::unique_ptr<Connection>> m_conns;
     std::uint64_t m_next_id = 1;

@@ -4,6 +4,7 @@
 #include "daemon/supervisor/instance.hpp"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -12,9 +13,31 @@
 #include <fmt/format.h>
 
 #include "daemon/log.hpp"
+#include "daemon/supervisor/nofile.hpp"
 #include "daemon/uv/error.hpp"
 
 namespace pm::sup {
+namespace {
+
+// pmd raises its open-file soft limit to the hard limit (many processes, two
+// pipes and two files each); children must get the original limit back, as
+// some programs misbehave with a huge one. libuv has no pre-exec hook, so the
+// soft limit is lowered around the fork in uv_spawn.
+int spawn_with_original_nofile(uv_loop_t* loop, uv_process_t* proc, const uv_process_options_t* opts) {
+    rlimit current{};
+    const rlimit& original = original_nofile_limit();
+    bool swap = getrlimit(RLIMIT_NOFILE, &current) == 0 && current.rlim_cur != original.rlim_cur;
+    if (swap) {
+        setrlimit(RLIMIT_NOFILE, &original);
+    }
+    int rc = uv_spawn(loop, proc, opts);
+    if (swap) {
+        setrlimit(RLIMIT_NOFILE, &current);
+    }
+    return rc;
+}
+
+}  // namespace
 
 json ExitRecord::to_json() const {
     json j{{"escalated", escalated}, {"at_ms", at_ms}};
@@ -29,12 +52,12 @@ json ExitRecord::to_json() const {
 }
 
 Instance::Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
-                   std::shared_ptr<const ProcessSpec> spec, std::string logs_dir, ChangeFn on_change)
+                   std::shared_ptr<const ProcessSpec> spec, logs::LogHub& hub, ChangeFn on_change)
     : m_loop(loop),
       m_id(id),
       m_index(index),
       m_spec(std::move(spec)),
-      m_logs_dir(std::move(logs_dir)),
+      m_hub(hub),
       m_on_change(std::move(on_change)) {
     for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
         uv_timer_init(m_loop, t->get());
@@ -163,21 +186,9 @@ void Instance::timer_cb(uv_timer_t* t) noexcept {
     }
 }
 
-std::string Instance::log_path(std::string_view stream) const {
-    if (m_spec->instances > 1) {
-        return fmt::format("{}/{}-{}-{}.log", m_logs_dir, m_spec->name, m_index, stream);
-    }
-    return fmt::format("{}/{}-{}.log", m_logs_dir, m_spec->name, stream);
-}
-
 void Instance::spawn() {
-    // Output goes straight to the log files for now; the log pipeline
-    // (pipes, rings, followers) replaces this (issue #3).
-    int out = ::open(log_path("out").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    int err = ::open(log_path("err").c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-    if (out < 0 || err < 0) {
-        PM_LOG(warn, "{}: unable to open log file: {}", display_name(), std::strerror(errno));
-    }
+    // stdout/stderr go through pipes into the log pipeline (ring, files, followers).
+    auto pipes = m_hub.make_pipes(m_id);
     std::vector<char*> args;
     for (const auto& a : m_spec->argv) {
         args.push_back(const_cast<char*>(a.c_str()));
@@ -195,10 +206,10 @@ void Instance::spawn() {
 
     uv_stdio_container_t stdio[3];
     stdio[0].flags = UV_IGNORE;
-    stdio[1].flags = out >= 0 ? UV_INHERIT_FD : UV_IGNORE;
-    stdio[1].data.fd = out;
-    stdio[2].flags = err >= 0 ? UV_INHERIT_FD : UV_IGNORE;
-    stdio[2].data.fd = err;
+    stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(pipes.first->pipe());
+    stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+    stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(pipes.second->pipe());
 
     uv_process_options_t opts{};
     opts.exit_cb = exit_cb;
@@ -211,15 +222,10 @@ void Instance::spawn() {
     opts.stdio = stdio;
 
     m_proc.close(true);
-    int rc = uv_spawn(m_loop, m_proc.get(), &opts);
+    int rc = spawn_with_original_nofile(m_loop, m_proc.get(), &opts);
     m_proc.initialised();  // uv_spawn initialises the handle even when it fails
-    if (out >= 0) {
-        ::close(out);
-    }
-    if (err >= 0) {
-        ::close(err);
-    }
     if (rc != 0) {
+        m_hub.discard_pipes(pipes);
         m_proc.close(true);
         m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0],
                                    uv_err_name(rc), uv_strerror(rc));
@@ -227,6 +233,7 @@ void Instance::spawn() {
         handle(ProcEvent::spawn_failed);
         return;
     }
+    m_hub.start_pipes(pipes);
     m_proc.get()->data = this;
     m_pid = m_proc.get()->pid;
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));

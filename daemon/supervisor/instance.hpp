@@ -31,7 +31,7 @@ public:
     using ChangeFn = std::function<void(Instance&)>;
 
     Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
-             std::shared_ptr<const ProcessSpec> spec, std::string logs_dir, ChangeFn on_change);
+             std::shared_ptr<const ProcessSpec> spec, logs::LogHub& hub, ChangeFn on_change);
     ~Instance();
     Instance(const Instance&) = delete;
     Instance& operator=(const Instance&) = delete;
@@ -60,7 +60,6 @@ private:
     void on_exit(std::int64_t status, int term_signal);
     void signal_group(int sig);
     void arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms);
-    std::string log_path(std::string_view stream) const;
 
     static void exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept;
     static void timer_cb(uv_timer_t* t) noexcept;
@@ -69,7 +68,7 @@ private:
     std::uint64_t m_id;
     std::uint32_t m_index;
     std::shared_ptr<const ProcessSpec> m_spec;
-    std::string m_logs_dir;
+    logs::LogHub& m_hub;
     ChangeFn m_on_change;
 
     ProcessState m_state = ProcessState::stopped;

@@ -44,6 +44,35 @@ Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::i
     return *ms;
 }
 
+// A size given either as a number (bytes) or a string with units.
+Result<std::int64_t> arg_size(const json& args, std::string_view key, std::int64_t fallback,
+                              std::int64_t min, std::int64_t max) {
+    auto it = args.find(key);
+    std::int64_t v = fallback;
+    if (it == args.end() || it->is_null()) {
+        return fallback;
+    }
+    if (it->is_number_integer()) {
+        auto n = arg_int(args, key, fallback, min, max);
+        if (!n) {
+            return n.error();
+        }
+        v = *n;
+    } else if (it->is_string()) {
+        auto n = parse_size_bytes(it->get<std::string>());
+        if (!n) {
+            return Error{ErrorCode::bad_args, fmt::format("'{}': {}", key, n.error().message)};
+        }
+        v = *n;
+    } else {
+        return Error{ErrorCode::bad_args, fmt::format("'{}' must be a size like 64K or 10M", key)};
+    }
+    if (v < min || v > max) {
+        return Error{ErrorCode::bad_args, fmt::format("'{}' must be between {} and {} bytes", key, min, max)};
+    }
+    return v;
+}
+
 }  // namespace
 
 Result<int> parse_signal(std::string_view text) {
@@ -91,6 +120,10 @@ json ProcessSpec::to_json() const {
         {"kill_timeout_ms", kill_timeout_ms},
         {"stop_signal", signal_name(stop_signal)},
         {"env_count", env.size()},
+        {"log_buffer", logs.ring_bytes},
+        {"max_log_size", logs.file.max_size},
+        {"log_files", logs.file.keep},
+        {"merge_logs", logs.merge},
     };
 }
 
@@ -192,6 +225,27 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
         return signo.error();
     }
     spec.stop_signal = *signo;
+    auto ring = arg_size(args, "log_buffer", static_cast<std::int64_t>(spec.logs.ring_bytes), 4096,
+                         1LL << 30);
+    if (!ring) {
+        return ring.error();
+    }
+    spec.logs.ring_bytes = static_cast<std::size_t>(*ring);
+    auto max_size = arg_size(args, "max_log_size", spec.logs.file.max_size, 0, 1LL << 50);
+    if (!max_size) {
+        return max_size.error();
+    }
+    spec.logs.file.max_size = *max_size;
+    auto keep = arg_int(args, "log_files", spec.logs.file.keep, 0, 10000);
+    if (!keep) {
+        return keep.error();
+    }
+    spec.logs.file.keep = static_cast<int>(*keep);
+    auto merge = arg_bool(args, "merge_logs", false);
+    if (!merge) {
+        return merge.error();
+    }
+    spec.logs.merge = *merge;
     return spec;
 }
 

@@ -8,6 +8,7 @@
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
+#include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/restart_policy.hpp"
 
 namespace pm::sup {
@@ -26,6 +27,7 @@ struct ProcessSpec {
     RestartPolicy restart;
     std::int64_t kill_timeout_ms = 10000;
     int stop_signal = 15;
+    logs::LogOptions logs;
 
     json to_json() const;
 };

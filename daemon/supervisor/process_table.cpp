@@ -6,8 +6,8 @@
 
 namespace pm::sup {
 
-ProcessTable::ProcessTable(uv_loop_t* loop, std::string logs_dir, TableLimits limits)
-    : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits) {
+ProcessTable::ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits)
+    : m_loop(loop), m_hub(hub), m_limits(limits) {
     uv_timer_init(m_loop, m_check_timer.get());
     m_check_timer.initialised();
     m_check_timer.get()->data = this;
@@ -22,10 +22,22 @@ App* ProcessTable::find_app(const std::string& name) {
 
 std::unique_ptr<Instance> ProcessTable::make_instance(std::shared_ptr<const ProcessSpec> spec,
                                                       std::uint32_t index) {
-    auto inst = std::make_unique<Instance>(m_loop, m_next_id++, index, std::move(spec), m_logs_dir,
+    auto inst = std::make_unique<Instance>(m_loop, m_next_id++, index, std::move(spec), m_hub,
                                            [this](Instance& i) { on_change(i); });
     m_by_id.emplace(inst->id(), inst.get());
+    open_channel(*inst);
     return inst;
+}
+
+void ProcessTable::open_channel(const Instance& inst) {
+    const ProcessSpec& spec = inst.spec();
+    m_hub.open_channel(logs::ChannelIdentity{inst.id(), spec.name, inst.index()},
+                       static_cast<std::size_t>(spec.instances), spec.logs);
+}
+
+void ProcessTable::forget(std::uint64_t id) {
+    m_by_id.erase(id);
+    m_hub.close_channel(id);
 }
 
 Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
@@ -53,11 +65,13 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
     }
     app.spec = spec;
     while (app.instances.size() > want) {
-        m_by_id.erase(app.instances.back()->id());
+        forget(app.instances.back()->id());
         app.instances.pop_back();
     }
     for (auto& inst : app.instances) {
         inst->set_spec(spec);
+        m_hub.close_channel(inst->id());  // file names depend on the spec
+        open_channel(*inst);
     }
     while (app.instances.size() < want) {
         app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
@@ -72,7 +86,7 @@ void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
             continue;
         }
         auto app_it = m_apps.find(it->second->spec().name);
-        m_by_id.erase(it);
+        forget(id);
         if (app_it == m_apps.end()) {
             continue;
         }

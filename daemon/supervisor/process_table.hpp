@@ -34,7 +34,7 @@ public:
     using Pred = std::function<bool(const Instance&)>;
     using Done = std::function<void()>;
 
-    ProcessTable(uv_loop_t* loop, std::string logs_dir, TableLimits limits);
+    ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits);
     ~ProcessTable();
 
     App* find_app(const std::string& name);
@@ -67,10 +67,12 @@ private:
     void on_change(Instance& inst);
     void check_waiters();
     std::unique_ptr<Instance> make_instance(std::shared_ptr<const ProcessSpec> spec, std::uint32_t index);
+    void open_channel(const Instance& inst);
+    void forget(std::uint64_t id);
     static void check_cb(uv_timer_t* t) noexcept;
 
     uv_loop_t* m_loop;
-    std::string m_logs_dir;
+    logs::LogHub& m_hub;
     TableLimits m_limits;
     std::map<std::string, std::unique_ptr<App>, std::less<>> m_apps;
     std::map<std::uint64_t, Instance*> m_by_id;

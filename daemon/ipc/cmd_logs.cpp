@@ -1,0 +1,178 @@
+// Log commands: logs (backlog + follow), flush, reloadLogs, cancel.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/selector.hpp"
+#include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/connection.hpp"
+#include "daemon/logs/file_tail.hpp"
+#include "daemon/logs/log_hub.hpp"
+#include "daemon/supervisor/process_table.hpp"
+
+namespace pm::ipc {
+namespace {
+
+constexpr std::int64_t k_max_lines = 100000;
+// Backlog bytes sent before the reply; bounded so it fits the stream queue.
+constexpr std::size_t k_backlog_budget = 3 * 1024 * 1024;
+
+struct BacklogLine {
+    const logs::ChannelIdentity* who;
+    LogRecord rec;
+};
+
+Result<Selector> optional_selector(const json& args) {
+    auto text = arg_string(args, "selector", "all");
+    if (!text) {
+        return text.error();
+    }
+    return parse_selector(*text);
+}
+
+// The last `n` lines of one channel for the wanted streams: the ring first,
+// then older lines from the files when the ring holds fewer.
+void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
+             std::vector<BacklogLine>& out) {
+    std::vector<BacklogLine> mine;
+    std::size_t ring_count[2] = {0, 0};
+    const auto& recs = ch.ring().records();
+    for (auto it = recs.rbegin(); it != recs.rend() && mine.size() < n; ++it) {
+        bool want = it->stream == LogStream::out ? want_out : want_err;
+        if (want) {
+            mine.push_back(BacklogLine{&ch.who(), *it});
+            ++ring_count[it->stream == LogStream::out ? 0 : 1];
+        }
+    }
+    std::reverse(mine.begin(), mine.end());  // oldest first
+    if (mine.size() < n) {
+        // Lines in the ring are also the newest lines of the files: skip them.
+        ch.end_of_read();
+        for (LogStream s : {LogStream::out, LogStream::err}) {
+            if ((s == LogStream::out && !want_out) || (s == LogStream::err && !want_err)) {
+                continue;
+            }
+            logs::LogFile* f = ch.file(s);
+            std::size_t skip = ring_count[s == LogStream::out ? 0 : 1];
+            std::size_t want = n - mine.size() + skip;
+            auto lines = logs::tail_lines(f->path(), 1000, want, k_backlog_budget);
+            if (lines.size() > skip) {
+                lines.resize(lines.size() - skip);
+            } else {
+                lines.clear();
+            }
+            std::vector<BacklogLine> older;
+            for (auto& l : lines) {
+                older.push_back(BacklogLine{&ch.who(), LogRecord{0, 0, s, false, std::move(l)}});
+            }
+            mine.insert(mine.begin(), std::make_move_iterator(older.begin()),
+                        std::make_move_iterator(older.end()));
+        }
+    }
+    out.insert(out.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
+}
+
+}  // namespace
+
+Result<json> handle_logs(CommandContext& ctx, const json& args) {
+    auto sel = optional_selector(args);
+    if (!sel) {
+        return sel.error();
+    }
+    auto lines = arg_int(args, "lines", 15, 0, k_max_lines);
+    auto follow = arg_bool(args, "follow", false);
+    auto stream = arg_string(args, "stream", "both");
+    auto b64 = arg_bool(args, "b64", false);
+    if (!lines || !follow || !stream || !b64) {
+        return !lines ? lines.error() : !follow ? follow.error() : !stream ? stream.error() : b64.error();
+    }
+    if (*stream != "out" && *stream != "err" && *stream != "both") {
+        return fail(ErrorCode::bad_args, "'stream' must be out, err or both");
+    }
+    bool want_out = *stream != "err";
+    bool want_err = *stream != "out";
+    auto instances = ctx.svc.table.select(*sel);
+    if (!instances) {
+        return instances.error();
+    }
+    std::vector<BacklogLine> backlog;
+    for (auto* inst : *instances) {
+        if (auto* ch = ctx.svc.hub.channel(inst->id())) {
+            collect(*ch, static_cast<std::size_t>(*lines), want_out, want_err, backlog);
+        }
+    }
+    // Interleave by time (file lines, without a stamp, come first); keep the last N.
+    std::stable_sort(backlog.begin(), backlog.end(), [](const BacklogLine& a, const BacklogLine& b) {
+        return a.rec.ts_ms < b.rec.ts_ms;
+    });
+    if (backlog.size() > static_cast<std::size_t>(*lines)) {
+        backlog.erase(backlog.begin(), backlog.end() - *lines);
+    }
+    std::vector<std::string> encoded;
+    std::size_t bytes = 0;
+    for (auto it = backlog.rbegin(); it != backlog.rend(); ++it) {
+        std::string line = logs::LogHub::event_line(ctx.request_id, *it->who, it->rec, *b64);
+        if (bytes + line.size() > k_backlog_budget) {
+            break;
+        }
+        bytes += line.size();
+        encoded.push_back(std::move(line));
+    }
+    std::size_t skipped = backlog.size() - encoded.size();
+    ctx.conn.set_streaming();
+    if (skipped > 0) {
+        ctx.conn.send(make_event(ctx.request_id, "gap", json{{"missed", skipped}}));
+    }
+    for (auto it = encoded.rbegin(); it != encoded.rend(); ++it) {
+        ctx.conn.send_line(std::move(*it));
+    }
+    if (*follow) {
+        logs::Follower f;
+        f.conn_id = ctx.conn.id();
+        f.request_id = ctx.request_id;
+        f.selector = *sel;
+        f.want_out = want_out;
+        f.want_err = want_err;
+        f.b64 = *b64;
+        if (auto ok = ctx.svc.hub.follow(std::move(f)); !ok) {
+            return ok.error();
+        }
+    }
+    return json{{"lines", encoded.size()}, {"following", *follow}};
+}
+
+Result<json> handle_flush(CommandContext& ctx, const json& args) {
+    auto sel = optional_selector(args);
+    if (!sel) {
+        return sel.error();
+    }
+    auto instances = ctx.svc.table.select(*sel);
+    if (!instances) {
+        return instances.error();
+    }
+    std::size_t n = 0;
+    for (auto* inst : *instances) {
+        if (auto* ch = ctx.svc.hub.channel(inst->id())) {
+            ch->clear();
+            ++n;
+        }
+    }
+    return json{{"flushed", n}};
+}
+
+Result<json> handle_reload_logs(CommandContext& ctx, const json&) {
+    return json{{"reopened", ctx.svc.hub.reopen_files()}};
+}
+
+Result<json> handle_cancel(CommandContext& ctx, const json& args) {
+    auto it = args.find("request");
+    if (it == args.end() || !(it->is_number_integer() || it->is_string())) {
+        return fail(ErrorCode::bad_args, "'request' must be the id of a stream request");
+    }
+    if (!ctx.svc.hub.unfollow(ctx.conn.id(), *it)) {
+        return fail(ErrorCode::not_found, "no stream with that request id on this connection");
+    }
+    return json{{"cancelled", *it}};
+}
+
+}  // namespace pm::ipc

@@ -1,0 +1,82 @@
+// LogChannel: splitter -> ring + file + sink.
+#include "daemon/logs/log_channel.hpp"
+
+namespace pm::logs {
+
+LogChannel::LogChannel(ChannelIdentity who, std::size_t ring_bytes, std::shared_ptr<LogFile> out,
+                       std::shared_ptr<LogFile> err, Sink sink, WallClock clock)
+    : m_who(std::move(who)),
+      m_ring(ring_bytes),
+      m_out(std::move(out)),
+      m_err(std::move(err)),
+      m_sink(std::move(sink)),
+      m_clock(std::move(clock)) {}
+
+void LogChannel::emit(LogStream s, std::string_view text, bool partial) {
+    std::int64_t now = m_clock();
+    m_ring.push(now, s, partial, text);
+    ++m_lines[idx(s)];
+    m_bytes[idx(s)] += text.size() + 1;
+    if (LogFile* f = file(s)) {
+        f->append_line(text);
+    }
+    if (m_sink) {
+        m_sink(*this, m_ring.records().back());
+    }
+}
+
+void LogChannel::feed(LogStream s, std::string_view bytes) {
+    m_last_feed[idx(s)] = m_clock();
+    m_split[idx(s)].feed(bytes, [&](std::string_view text, bool partial) { emit(s, text, partial); });
+}
+
+void LogChannel::end_of_read() {
+    if (m_out) {
+        m_out->flush();
+    }
+    if (m_err) {
+        m_err->flush();
+    }
+}
+
+void LogChannel::flush_partial(LogStream s) {
+    m_split[idx(s)].flush([&](std::string_view text, bool partial) { emit(s, text, partial); });
+    end_of_read();
+}
+
+void LogChannel::clear() {
+    m_ring.clear();
+    for (auto* f : {m_out.get(), m_err.get()}) {
+        if (f != nullptr) {
+            f->truncate_all();
+        }
+    }
+}
+
+json LogChannel::stats_json() const {
+    auto file_json = [](const LogFile* f) -> json {
+        if (f == nullptr) {
+            return nullptr;
+        }
+        const auto& st = f->stats();
+        return json{{"path", f->path()},
+                    {"written_bytes", st.written_bytes},
+                    {"dropped_bytes", st.dropped_bytes},
+                    {"dropped_lines", st.dropped_lines},
+                    {"rotations", st.rotations},
+                    {"write_errors", st.write_errors},
+                    {"degraded", f->degraded()}};
+    };
+    return json{{"ring_bytes", m_ring.bytes()},
+                {"ring_capacity", m_ring.capacity()},
+                {"ring_lines", m_ring.records().size()},
+                {"ring_dropped_lines", m_ring.dropped()},
+                {"lines_out", m_lines[0]},
+                {"lines_err", m_lines[1]},
+                {"bytes_out", m_bytes[0]},
+                {"bytes_err", m_bytes[1]},
+                {"out_file", file_json(m_out.get())},
+                {"err_file", file_json(m_err.get())}};
+}
+
+}  // namespace pm::logs

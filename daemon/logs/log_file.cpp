@@ -1,0 +1,195 @@
+// LogFile: one write(2) per flush; rename-based rotation; ENOSPC and friends
+// degrade only this file, with a counted gap and a single marker line.
+#include "daemon/logs/log_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+
+#include "daemon/log.hpp"
+
+namespace pm::logs {
+namespace {
+
+constexpr std::size_t k_flush_threshold = 256 * 1024;
+constexpr std::int64_t k_max_retry_ms = 30000;
+
+std::int64_t unix_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::uint64_t count_lines(std::string_view s) {
+    return static_cast<std::uint64_t>(std::count(s.begin(), s.end(), '\n'));
+}
+
+}  // namespace
+
+LogFile::LogFile(std::string path, LogFileOptions opts, Clock clock)
+    : m_path(std::move(path)), m_opts(opts), m_clock(std::move(clock)) {
+    if (!open_file()) {
+        enter_degraded(errno, {});
+    }
+}
+
+LogFile::~LogFile() { flush(); }
+
+std::string LogFile::rotated_name(const std::string& path, int n) { return fmt::format("{}.{}", path, n); }
+
+bool LogFile::open_file() {
+    int fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0) {
+        return false;
+    }
+    m_fd.reset(fd);
+    struct stat st {};
+    m_size = ::fstat(fd, &st) == 0 ? st.st_size : 0;
+    return true;
+}
+
+void LogFile::append_line(std::string_view text) {
+    m_buf.append(text);
+    m_buf.push_back('\n');
+    if (m_buf.size() >= k_flush_threshold) {
+        flush();
+    }
+}
+
+void LogFile::drop(std::string_view bytes) {
+    std::uint64_t lines = count_lines(bytes);
+    m_gap_bytes += bytes.size();
+    m_gap_lines += lines;
+    m_stats.dropped_bytes += bytes.size();
+    m_stats.dropped_lines += lines;
+}
+
+void LogFile::enter_degraded(int err, std::string_view pending) {
+    ++m_stats.write_errors;
+    m_stats.last_errno = err;
+    if (!m_degraded) {
+        m_degraded = true;
+        m_gap_started_unix_ms = unix_ms();
+        m_retry_delay = 1000;
+        PM_LOG(warn, "{}: unable to write ({}); dropping lines until it works again", m_path,
+               std::strerror(err));
+    } else {
+        m_retry_delay = std::min(m_retry_delay * 2, k_max_retry_ms);
+    }
+    m_retry_at = m_clock() + m_retry_delay;
+    drop(pending);
+}
+
+bool LogFile::write_out_marker(std::string_view marker) {
+    // The marker is not child output: a failure re-arms the retry without
+    // counting the marker itself as dropped.
+    ssize_t n = ::write(m_fd.get(), marker.data(), marker.size());
+    if (n != static_cast<ssize_t>(marker.size())) {
+        enter_degraded(n < 0 ? errno : ENOSPC, {});
+        return false;
+    }
+    m_size += n;
+    return true;
+}
+
+bool LogFile::write_out(std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = ::write(m_fd.get(), bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            enter_degraded(errno, bytes);
+            return false;
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        m_size += n;
+        m_stats.written_bytes += static_cast<std::uint64_t>(n);
+    }
+    return true;
+}
+
+void LogFile::flush() {
+    if (m_buf.empty()) {
+        return;
+    }
+    if (m_degraded) {
+        if (m_clock() < m_retry_at) {
+            drop(m_buf);
+            m_buf.clear();
+            return;
+        }
+        if (!m_fd.valid() && !open_file()) {
+            enter_degraded(errno, m_buf);
+            m_buf.clear();
+            return;
+        }
+        std::string marker = fmt::format(
+            "pmd: dropped {} lines ({} bytes) between {} and {}: {}\n", m_gap_lines, m_gap_bytes,
+            m_gap_started_unix_ms, unix_ms(), std::strerror(m_stats.last_errno));
+        if (!write_out_marker(marker)) {
+            drop(m_buf);
+            m_buf.clear();
+            return;
+        }
+        PM_LOG(info, "{}: writing again after dropping {} lines", m_path, m_gap_lines);
+        m_degraded = false;
+        m_gap_lines = 0;
+        m_gap_bytes = 0;
+    }
+    if (m_opts.max_size > 0 && m_size > 0 &&
+        m_size + static_cast<std::int64_t>(m_buf.size()) > m_opts.max_size) {
+        rotate();
+    }
+    std::string buf = std::move(m_buf);
+    m_buf.clear();
+    write_out(buf);
+    if (buf.capacity() <= 2 * k_flush_threshold) {
+        m_buf = std::move(buf);  // keep the allocation
+        m_buf.clear();
+    }
+}
+
+void LogFile::rotate() {
+    // name.log.(K-1) -> name.log.K, ..., name.log -> name.log.1
+    if (m_opts.keep <= 0) {
+        m_fd.reset();
+        ::unlink(m_path.c_str());
+    } else {
+        ::unlink(rotated_name(m_path, m_opts.keep).c_str());
+        for (int i = m_opts.keep - 1; i >= 1; --i) {
+            ::rename(rotated_name(m_path, i).c_str(), rotated_name(m_path, i + 1).c_str());
+        }
+        ::rename(m_path.c_str(), rotated_name(m_path, 1).c_str());
+        m_fd.reset();
+    }
+    ++m_stats.rotations;
+    if (!open_file()) {
+        enter_degraded(errno, {});
+    }
+}
+
+void LogFile::reopen() {
+    flush();
+    m_fd.reset();
+    if (!open_file()) {
+        enter_degraded(errno, {});
+    }
+}
+
+void LogFile::truncate_all() {
+    m_buf.clear();
+    for (int i = 1; i <= std::max(m_opts.keep, 1); ++i) {
+        ::unlink(rotated_name(m_path, i).c_str());
+    }
+    if (m_fd.valid() && ::ftruncate(m_fd.get(), 0) == 0) {
+        m_size = 0;
+    }
+}
+
+}  // namespace pm::logs

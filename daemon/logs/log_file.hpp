@@ -1,0 +1,78 @@
+// LogFile: buffered append to one log file, rotation by size (rename to .1,
+// .2, ... keeping K; never copy-truncate), and degradation on write errors:
+// bytes are dropped and counted, retried with backoff, and one marker line
+// records the gap when writing resumes. Called on the loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/fd.hpp"
+
+namespace pm::logs {
+
+struct LogFileOptions {
+    std::int64_t max_size = 10 * 1024 * 1024;  // rotate when the file would exceed this
+    int keep = 5;                              // rotated files kept
+};
+
+struct LogFileStats {
+    std::uint64_t written_bytes = 0;
+    std::uint64_t dropped_bytes = 0;
+    std::uint64_t dropped_lines = 0;
+    std::uint64_t rotations = 0;
+    std::uint64_t write_errors = 0;
+    int last_errno = 0;
+};
+
+class LogFile {
+public:
+    using Clock = std::function<std::int64_t()>;  // monotonic ms
+
+    LogFile(std::string path, LogFileOptions opts, Clock clock);
+    ~LogFile();
+
+    // Appends one line (a newline is added). Buffered until flush().
+    void append_line(std::string_view text);
+    // Writes the buffer out. Called once per pipe read, and on close.
+    void flush();
+    // Closes and reopens the file (external rotation tools).
+    void reopen();
+    // Truncates the file and deletes its rotations.
+    void truncate_all();
+
+    const std::string& path() const { return m_path; }
+    const LogFileStats& stats() const { return m_stats; }
+    bool degraded() const { return m_degraded; }
+    std::size_t buffered() const { return m_buf.size(); }
+    void set_options(LogFileOptions opts) { m_opts = opts; }
+
+    // Pure: the name of rotation number n (n >= 1).
+    static std::string rotated_name(const std::string& path, int n);
+
+private:
+    bool open_file();
+    void rotate();
+    bool write_out(std::string_view bytes);
+    bool write_out_marker(std::string_view marker);
+    void drop(std::string_view bytes);
+    void enter_degraded(int err, std::string_view pending);
+
+    std::string m_path;
+    LogFileOptions m_opts;
+    Clock m_clock;
+    UniqueFd m_fd;
+    std::int64_t m_size = 0;
+    std::string m_buf;
+    LogFileStats m_stats;
+    bool m_degraded = false;
+    std::int64_t m_retry_at = 0;
+    std::int64_t m_retry_delay = 1000;
+    std::int64_t m_gap_started_unix_ms = 0;
+    std::uint64_t m_gap_lines = 0;
+    std::uint64_t m_gap_bytes = 0;
+};
+
+}  // namespace pm::logs

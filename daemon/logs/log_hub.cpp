@@ -1,0 +1,265 @@
+// LogHub: channels, pipes, files and the follower fan-out.
+#include "daemon/logs/log_hub.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <fmt/format.h>
+
+#include "common/base64.hpp"
+#include "daemon/log.hpp"
+
+namespace pm::logs {
+namespace {
+
+constexpr std::uint64_t k_tick_ms = 500;
+
+}  // namespace
+
+LogHub::LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, SendFn send)
+    : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits), m_send(std::move(send)) {
+    uv_timer_init(m_loop, m_tick.get());
+    m_tick.initialised();
+    m_tick.get()->data = this;
+    uv_timer_start(m_tick.get(), tick_cb, k_tick_ms, k_tick_ms);
+    uv_unref(m_tick.handle());
+}
+
+LogHub::~LogHub() {
+    for (auto& [id, ch] : m_channels) {
+        ch->end_of_read();
+    }
+}
+
+std::int64_t LogHub::wall_ms() const {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::shared_ptr<LogFile> LogHub::acquire_file(const std::string& path, const LogFileOptions& opts) {
+    if (auto it = m_files.find(path); it != m_files.end()) {
+        if (auto f = it->second.lock()) {
+            f->set_options(opts);
+            return f;
+        }
+    }
+    auto f = std::make_shared<LogFile>(path, opts, [loop = m_loop] {
+        return static_cast<std::int64_t>(uv_now(loop));
+    });
+    m_files[path] = f;
+    return f;
+}
+
+LogChannel& LogHub::open_channel(const ChannelIdentity& who, std::size_t instances, const LogOptions& opts) {
+    std::string base = (instances > 1 && !opts.merge)
+                           ? fmt::format("{}/{}-{}", m_logs_dir, who.name, who.index)
+                           : fmt::format("{}/{}", m_logs_dir, who.name);
+    auto out = acquire_file(base + "-out.log", opts.file);
+    auto err = acquire_file(base + "-err.log", opts.file);
+    auto ch = std::make_unique<LogChannel>(
+        who, opts.ring_bytes, std::move(out), std::move(err),
+        [this](const LogChannel& c, const LogRecord& r) { on_line(c, r); }, [this] { return wall_ms(); });
+    auto& ref = *ch;
+    m_channels[who.id] = std::move(ch);
+    return ref;
+}
+
+void LogHub::close_channel(std::uint64_t id) {
+    auto it = m_channels.find(id);
+    if (it == m_channels.end()) {
+        return;
+    }
+    std::string out = it->second->file(LogStream::out)->path();
+    std::string err = it->second->file(LogStream::err)->path();
+    m_channels.erase(it);
+    for (const auto& p : {out, err}) {
+        if (auto f = m_files.find(p); f != m_files.end() && f->second.expired()) {
+            m_files.erase(f);
+        }
+    }
+}
+
+LogChannel* LogHub::channel(std::uint64_t id) {
+    auto it = m_channels.find(id);
+    return it == m_channels.end() ? nullptr : it->second.get();
+}
+
+std::pair<OutputPipe*, OutputPipe*> LogHub::make_pipes(std::uint64_t id) {
+    auto make = [&](LogStream s) {
+        auto p = std::make_unique<OutputPipe>(
+            m_loop, id, s, [this](std::uint64_t i, LogStream st, std::string_view b) { on_data(i, st, b); },
+            [this](std::uint64_t i, LogStream st, OutputPipe& op) { on_eof(i, st, op); });
+        OutputPipe* raw = p.get();
+        m_pipes.emplace(raw, std::move(p));
+        return raw;
+    };
+    OutputPipe* out = make(LogStream::out);
+    OutputPipe* err = make(LogStream::err);
+    return {out, err};
+}
+
+void LogHub::start_pipes(std::pair<OutputPipe*, OutputPipe*> p) {
+    p.first->start();
+    p.second->start();
+}
+
+void LogHub::discard_pipes(std::pair<OutputPipe*, OutputPipe*> p) {
+    for (OutputPipe* op : {p.first, p.second}) {
+        op->close();
+        m_pipes.erase(op);
+    }
+}
+
+void LogHub::on_data(std::uint64_t id, LogStream s, std::string_view bytes) {
+    m_stats.bytes += bytes.size();
+    if (LogChannel* ch = channel(id)) {
+        ch->feed(s, bytes);
+        ch->end_of_read();
+    }
+}
+
+void LogHub::on_eof(std::uint64_t id, LogStream s, OutputPipe& pipe) {
+    if (LogChannel* ch = channel(id)) {
+        ch->flush_partial(s);  // the last words of a crash are never lost
+    }
+    pipe.close();
+    if (auto it = m_pipes.find(&pipe); it != m_pipes.end()) {
+        m_dead_pipes.push_back(std::move(it->second));
+        m_pipes.erase(it);
+        uv_timer_start(m_tick.get(), tick_cb, 0, k_tick_ms);  // free it soon, outside this callback
+    }
+}
+
+void LogHub::tick_cb(uv_timer_t* t) noexcept {
+    if (auto* self = static_cast<LogHub*>(t->data)) {
+        self->on_tick();
+    }
+}
+
+void LogHub::on_tick() {
+    m_dead_pipes.clear();
+    std::int64_t now = wall_ms();
+    for (auto& [id, ch] : m_channels) {
+        for (LogStream s : {LogStream::out, LogStream::err}) {
+            if (ch->has_partial(s) && now - ch->last_feed_ms(s) >= m_limits.idle_flush_ms) {
+                ch->flush_partial(s);
+            }
+        }
+    }
+}
+
+bool LogHub::matches(const Selector& sel, const ChannelIdentity& who) {
+    switch (sel.kind) {
+        case Selector::Kind::all: return true;
+        case Selector::Kind::id: return sel.id == who.id;
+        case Selector::Kind::name: return sel.name == who.name;
+        case Selector::Kind::instance: return sel.name == who.name && sel.index == who.index;
+    }
+    return false;
+}
+
+std::string LogHub::event_line(const json& request_id, const ChannelIdentity& who, const LogRecord& r,
+                               bool b64) {
+    json data{{"id", who.id},       {"name", who.name},     {"index", who.index},
+              {"stream", to_string(r.stream)}, {"seq", r.seq}, {"ts", r.ts_ms}};
+    if (r.partial) {
+        data["partial"] = true;
+    }
+    if (b64) {
+        data["data_b64"] = base64_encode(r.text);
+    } else {
+        data["line"] = r.text;  // invalid UTF-8 is replaced when dumped
+    }
+    return to_line(make_event(request_id, "log", std::move(data)));
+}
+
+void LogHub::on_line(const LogChannel& ch, const LogRecord& r) {
+    ++m_stats.lines;
+    if (m_followers.empty()) {
+        return;
+    }
+    // Encode once per (line, request id): followers usually share few ids.
+    std::string cached_line;
+    const json* cached_id = nullptr;
+    bool cached_b64 = false;
+    for (auto it = m_followers.begin(); it != m_followers.end();) {
+        Follower& f = *it;
+        bool want = r.stream == LogStream::out ? f.want_out : f.want_err;
+        if (!want || !matches(f.selector, ch.who())) {
+            ++it;
+            continue;
+        }
+        if (f.missed > 0) {
+            std::string gap = to_line(make_event(f.request_id, "gap", json{{"missed", f.missed}}));
+            if (m_send(f.conn_id, gap) == SendResult::sent) {
+                f.missed = 0;
+            }
+        }
+        if (cached_id == nullptr || *cached_id != f.request_id || cached_b64 != f.b64) {
+            cached_line = event_line(f.request_id, ch.who(), r, f.b64);
+            cached_id = &f.request_id;
+            cached_b64 = f.b64;
+        }
+        SendResult res = f.missed > 0 ? SendResult::full : m_send(f.conn_id, cached_line);
+        if (res == SendResult::gone) {
+            it = m_followers.erase(it);
+            cached_id = nullptr;  // the cached id pointed into the erased follower
+            continue;
+        }
+        if (res == SendResult::full) {
+            ++f.missed;
+            ++m_stats.follower_lines_missed;
+        } else {
+            ++m_stats.follower_lines_sent;
+        }
+        ++it;
+    }
+}
+
+Result<void> LogHub::follow(Follower f) {
+    if (m_followers.size() >= m_limits.max_followers) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many followers (limit {})", m_limits.max_followers));
+    }
+    m_followers.push_back(std::move(f));
+    return {};
+}
+
+bool LogHub::unfollow(std::uint64_t conn_id, const json& request_id) {
+    auto before = m_followers.size();
+    std::erase_if(m_followers,
+                  [&](const Follower& f) { return f.conn_id == conn_id && f.request_id == request_id; });
+    return m_followers.size() != before;
+}
+
+void LogHub::drop_connection(std::uint64_t conn_id) {
+    std::erase_if(m_followers, [&](const Follower& f) { return f.conn_id == conn_id; });
+}
+
+std::size_t LogHub::reopen_files() {
+    std::size_t n = 0;
+    for (auto& [path, weak] : m_files) {
+        if (auto f = weak.lock()) {
+            f->reopen();
+            ++n;
+        }
+    }
+    return n;
+}
+
+std::size_t LogHub::ring_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [id, ch] : m_channels) {
+        n += ch->ring().bytes();
+    }
+    return n;
+}
+
+std::size_t LogHub::ring_capacity() const {
+    std::size_t n = 0;
+    for (const auto& [id, ch] : m_channels) {
+        n += ch->ring().capacity();
+    }
+    return n;
+}
+
+}  // namespace pm::logs

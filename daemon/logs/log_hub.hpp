@@ -1,0 +1,113 @@
+// LogHub: owns every instance's LogChannel, the child output pipes, the
+// shared log files, and the followers. A line is fanned out to every
+// matching follower from the read that produced it: no process, timer or
+// file tail per follower. Slow followers are bounded by their connection's
+// queue; lines they miss are counted and reported as a gap record.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/selector.hpp"
+#include "daemon/logs/log_channel.hpp"
+#include "daemon/logs/output_pipe.hpp"
+#include "daemon/uv/handle.hpp"
+
+namespace pm::logs {
+
+struct LogOptions {
+    std::size_t ring_bytes = 256 * 1024;
+    LogFileOptions file;
+    bool merge = false;  // all instances share <name>-out.log / <name>-err.log
+};
+
+enum class SendResult { sent, full, gone };
+
+struct Follower {
+    std::uint64_t conn_id = 0;
+    json request_id;
+    Selector selector;     // kind all, name, instance or id
+    bool want_out = true;
+    bool want_err = true;
+    bool b64 = false;
+    std::uint64_t missed = 0;
+};
+
+struct HubLimits {
+    std::size_t max_followers = 1024;
+    std::int64_t idle_flush_ms = 2000;  // a partial line waits at most this long
+};
+
+struct HubStats {
+    std::uint64_t lines = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t follower_lines_sent = 0;
+    std::uint64_t follower_lines_missed = 0;
+};
+
+class LogHub {
+public:
+    using SendFn = std::function<SendResult(std::uint64_t conn_id, std::string_view line)>;
+
+    LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, SendFn send);
+    ~LogHub();
+
+    LogChannel& open_channel(const ChannelIdentity& who, std::size_t instances, const LogOptions& opts);
+    void close_channel(std::uint64_t id);
+    LogChannel* channel(std::uint64_t id);
+
+    // Two new pipes for a spawn (stdout, stderr). After the spawn call either
+    // start_pipes() or discard_pipes().
+    std::pair<OutputPipe*, OutputPipe*> make_pipes(std::uint64_t id);
+    void start_pipes(std::pair<OutputPipe*, OutputPipe*> p);
+    void discard_pipes(std::pair<OutputPipe*, OutputPipe*> p);
+
+    // Followers. follow() fails when the follower limit is reached.
+    Result<void> follow(Follower f);
+    bool unfollow(std::uint64_t conn_id, const json& request_id);
+    void drop_connection(std::uint64_t conn_id);
+    std::size_t follower_count() const { return m_followers.size(); }
+
+    // One encoded event line for a record, as sent to followers.
+    static std::string event_line(const json& request_id, const ChannelIdentity& who,
+                                  const LogRecord& r, bool b64);
+    static bool matches(const Selector& sel, const ChannelIdentity& who);
+
+    std::size_t reopen_files();
+    const HubStats& stats() const { return m_stats; }
+    std::size_t ring_bytes() const;
+    std::size_t ring_capacity() const;
+    std::size_t pipe_count() const { return m_pipes.size(); }
+    std::size_t file_count() const { return m_files.size(); }
+    const std::string& logs_dir() const { return m_logs_dir; }
+
+    std::int64_t wall_ms() const;
+
+private:
+    std::shared_ptr<LogFile> acquire_file(const std::string& path, const LogFileOptions& opts);
+    void on_line(const LogChannel& ch, const LogRecord& r);
+    void on_data(std::uint64_t id, LogStream s, std::string_view bytes);
+    void on_eof(std::uint64_t id, LogStream s, OutputPipe& pipe);
+    void on_tick();
+    static void tick_cb(uv_timer_t* t) noexcept;
+
+    uv_loop_t* m_loop;
+    std::string m_logs_dir;
+    HubLimits m_limits;
+    SendFn m_send;
+    std::map<std::uint64_t, std::unique_ptr<LogChannel>> m_channels;
+    std::map<std::string, std::weak_ptr<LogFile>> m_files;
+    std::map<OutputPipe*, std::unique_ptr<OutputPipe>> m_pipes;
+    std::vector<std::unique_ptr<OutputPipe>> m_dead_pipes;  // freed outside their callbacks
+    std::vector<Follower> m_followers;
+    uv::Handle<uv_timer_t> m_tick;
+    HubStats m_stats;
+};
+
+}  // namespace pm::logs
