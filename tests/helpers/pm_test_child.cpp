@@ -315,6 +315,16 @@ int main(int argc, char** argv) {
             busy(next_num(step, 0, big));
         } else if (step == "close-stdout") {
             ::close(1);
+        } else if (step == "stamps") {
+            // N lines "stamp <realtime microseconds>", one every MS ms (benchmarks).
+            long long n = next_num(step, 0, big);
+            long long ms = next_num(step, 0, big);
+            for (long long k = 0; k < n; ++k) {
+                timespec ts{};
+                clock_gettime(CLOCK_REALTIME, &ts);
+                write_all(1, "stamp " + std::to_string(ts.tv_sec * 1000000LL + ts.tv_nsec / 1000) + "\n");
+                sleep_ms(ms);
+            }
         } else {
             bad_step(step);
         }
