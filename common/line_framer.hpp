@@ -15,7 +15,11 @@ public:
     enum class Status { line, need_more, overflow };
 
     // Appends bytes. Call next() until it stops returning Status::line.
-    void feed(std::string_view bytes) { m_buf.append(bytes); }
+    void feed(std::string_view bytes) {
+        if (!m_overflow) {
+            m_buf.append(bytes);
+        }
+    }
 
     // Extracts the next complete line (without '\n', a trailing '\r' kept).
     // overflow: the pending line exceeds the maximum; the framer is then

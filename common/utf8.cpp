@@ -40,7 +40,7 @@ std::size_t utf8_safe_cut(std::string_view text, std::size_t max) {
         return max;
     }
     std::size_t len = seq_len(static_cast<unsigned char>(text[i]));
-    if (len > back && i > 0) {
+    if (len > back) {
         return i;  // the sequence starting at i would be split by cutting at max
     }
     return max;

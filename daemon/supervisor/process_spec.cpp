@@ -25,6 +25,8 @@ constexpr SigName k_signals[] = {
     {SIGFPE, "FPE"},   {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},  {SIGSYS, "SYS"},
 };
 
+constexpr std::int64_t k_max_duration_ms = 7LL * 86400 * 1000;
+
 // A duration given either as a number (ms) or a string with units.
 Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::int64_t fallback) {
     auto it = args.find(key);
@@ -32,7 +34,7 @@ Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::i
         return fallback;
     }
     if (it->is_number_integer()) {
-        return arg_int(args, key, fallback, 0, 7LL * 86400 * 1000);
+        return arg_int(args, key, fallback, 0, k_max_duration_ms);
     }
     if (!it->is_string()) {
         return Error{ErrorCode::bad_args, fmt::format("'{}' must be a duration like 500ms or 10s", key)};
@@ -40,6 +42,9 @@ Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::i
     auto ms = parse_duration_ms(it->get<std::string>());
     if (!ms) {
         return Error{ErrorCode::bad_args, fmt::format("'{}': {}", key, ms.error().message)};
+    }
+    if (*ms > k_max_duration_ms) {
+        return Error{ErrorCode::bad_args, fmt::format("'{}' must be at most 7 days", key)};
     }
     return *ms;
 }

@@ -1,0 +1,347 @@
+// Unit tests for ProcessSpec: defaults, validation of start arguments,
+// durations with units, environment merging and signal names.
+#include "daemon/supervisor/process_spec.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+namespace {
+
+using pm::json;
+using pm::sup::ProcessSpec;
+namespace sup = pm::sup;
+
+json minimal() { return json{{"argv", {"/bin/true"}}}; }
+
+json with(json args, const std::string& key, json value) {
+    args[key] = std::move(value);
+    return args;
+}
+
+std::string code_of(const pm::Error& e) { return std::string(pm::to_string(e.code)); }
+
+}  // namespace
+
+TEST_SUITE("supervisor") {
+
+TEST_CASE("spec_from_json applies every default once") {
+    auto r = sup::spec_from_json(minimal(), "web");
+    REQUIRE(r.has_value());
+    const ProcessSpec& s = *r;
+    CHECK(s.name == "web");
+    CHECK(s.argv == std::vector<std::string>{"/bin/true"});
+    CHECK(s.shell == false);
+    CHECK(s.cwd == "/");
+    CHECK(s.env.empty());
+    CHECK(s.instances == 1);
+    CHECK(s.restart.mode == sup::RestartMode::always);
+    CHECK(s.restart.max_restarts == 16);
+    CHECK(s.restart.min_uptime_ms == 1000);
+    CHECK(s.restart.restart_delay_ms == 0);
+    CHECK(s.restart.backoff_base_ms == 100);
+    CHECK(s.restart.max_backoff_ms == 15000);
+    CHECK(s.kill_timeout_ms == 10000);
+    CHECK(s.stop_signal == 15);
+}
+
+TEST_CASE("spec_from_json reads every explicit field") {
+    json args = {
+        {"argv", {"node", "server.js"}},
+        {"cwd", "/srv/app"},
+        {"instances", 4},
+        {"restart", "on-failure"},
+        {"max_restarts", 3},
+        {"min_uptime", 2500},
+        {"restart_delay", "1s"},
+        {"max_backoff", "30s"},
+        {"kill_timeout", "2m"},
+        {"stop_signal", "SIGINT"},
+    };
+    auto r = sup::spec_from_json(args, "api");
+    REQUIRE(r.has_value());
+    CHECK(r->argv == std::vector<std::string>{"node", "server.js"});
+    CHECK(r->cwd == "/srv/app");
+    CHECK(r->instances == 4);
+    CHECK(r->restart.mode == sup::RestartMode::on_failure);
+    CHECK(r->restart.max_restarts == 3);
+    CHECK(r->restart.min_uptime_ms == 2500);
+    CHECK(r->restart.restart_delay_ms == 1000);
+    CHECK(r->restart.max_backoff_ms == 30000);
+    CHECK(r->kill_timeout_ms == 120000);
+    CHECK(r->stop_signal == SIGINT);
+}
+
+TEST_CASE("durations are integers in milliseconds or strings with units") {
+    struct Row {
+        const char* key;
+        json value;
+        std::int64_t ms;
+    };
+    const Row rows[] = {
+        {"min_uptime", 0, 0},
+        {"min_uptime", 500, 500},
+        {"min_uptime", "500ms", 500},
+        {"min_uptime", "1.5s", 1500},
+        {"restart_delay", "10s", 10000},
+        {"restart_delay", 7LL * 86400 * 1000, 7LL * 86400 * 1000},
+        {"max_backoff", "1m", 60000},
+        {"kill_timeout", "250", 250},
+        {"kill_timeout", "1h", 3600000},
+        {"kill_timeout", nullptr, 10000},  // null means default
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.key);
+        CAPTURE(row.value.dump());
+        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web");
+        REQUIRE(r.has_value());
+        std::string key = row.key;
+        std::int64_t got = key == "min_uptime"      ? r->restart.min_uptime_ms
+                           : key == "restart_delay" ? r->restart.restart_delay_ms
+                           : key == "max_backoff"   ? r->restart.max_backoff_ms
+                                                    : r->kill_timeout_ms;
+        CHECK(got == row.ms);
+    }
+}
+
+TEST_CASE("bad durations are rejected as bad_args") {
+    struct Row {
+        const char* key;
+        json value;
+    };
+    const Row rows[] = {
+        {"min_uptime", -1},
+        {"min_uptime", 1.5},
+        {"min_uptime", true},
+        {"min_uptime", json::array({1})},
+        {"restart_delay", "soon"},
+        {"restart_delay", "-5s"},
+        {"max_backoff", ""},
+        {"kill_timeout", 7LL * 86400 * 1000 + 1},
+        {"kill_timeout", "10 s"},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.key);
+        CAPTURE(row.value.dump());
+        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(code_of(r.error()) == "bad_args");
+        CHECK(r.error().message.find(row.key) != std::string::npos);
+    }
+}
+
+TEST_CASE("duration strings obey the same 7 day cap as integers") {
+    // An integer above 7 days is rejected; the same duration written with
+    // units must not slip through.
+    for (const char* key : {"min_uptime", "restart_delay", "max_backoff", "kill_timeout"}) {
+        CAPTURE(key);
+        auto at_cap = sup::spec_from_json(with(minimal(), key, "7d"), "web");
+        CHECK(at_cap.has_value());
+        auto as_int = sup::spec_from_json(with(minimal(), key, 8LL * 86400 * 1000), "web");
+        CHECK_FALSE(as_int.has_value());
+        auto as_string = sup::spec_from_json(with(minimal(), key, "8d"), "web");
+        CHECK_FALSE(as_string.has_value());
+    }
+}
+
+TEST_CASE("a small max_backoff lowers the backoff base with it") {
+    auto r = sup::spec_from_json(with(minimal(), "max_backoff", 40), "web");
+    REQUIRE(r.has_value());
+    CHECK(r->restart.max_backoff_ms == 40);
+    CHECK(r->restart.backoff_base_ms == 40);
+}
+
+TEST_CASE("shell mode wraps the joined command in sh -c") {
+    json args = {{"argv", {"echo $HOME", "&&", "sleep 1"}}, {"shell", true}};
+    auto r = sup::spec_from_json(args, "sh");
+    REQUIRE(r.has_value());
+    CHECK(r->shell == true);
+    CHECK(r->argv == std::vector<std::string>{"/bin/sh", "-c", "echo $HOME && sleep 1"});
+    SUBCASE("shell must be a boolean") {
+        auto bad = sup::spec_from_json(with(minimal(), "shell", "yes"), "sh");
+        REQUIRE_FALSE(bad.has_value());
+        CHECK(code_of(bad.error()) == "bad_args");
+    }
+}
+
+TEST_CASE("explicit env overrides the base environment") {
+    json args = minimal();
+    args["env_base"] = {{"PATH", "/usr/bin"}, {"HOME", "/home/u"}, {"LANG", "C"}};
+    args["env"] = {{"LANG", "C.UTF-8"}, {"PORT", "8080"}, {"EMPTY", ""}};
+    auto r = sup::spec_from_json(args, "web");
+    REQUIRE(r.has_value());
+    CHECK(r->env == std::vector<std::string>{"EMPTY=", "HOME=/home/u", "LANG=C.UTF-8",
+                                             "PATH=/usr/bin", "PORT=8080"});
+}
+
+TEST_CASE("invalid environment entries are rejected") {
+    struct Row {
+        const char* what;
+        const char* field;
+        json env;
+    };
+    const Row rows[] = {
+        {"empty key", "env", {{"", "x"}}},
+        {"key with =", "env", {{"A=B", "x"}}},
+        {"key with NUL", "env", {{std::string("A\0B", 3), "x"}}},
+        {"value with NUL", "env", {{"A", std::string("x\0y", 3)}}},
+        {"bad key in base", "env_base", {{"A=B", "x"}}},
+        {"non-string value", "env", {{"A", 1}}},
+        {"not an object", "env", json::array({"A=1"})},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.what);
+        auto r = sup::spec_from_json(with(minimal(), row.field, row.env), "web");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(code_of(r.error()) == "bad_args");
+    }
+}
+
+TEST_CASE("instances must be between 1 and the maximum") {
+    struct Row {
+        json value;
+        bool ok;
+    };
+    const Row rows[] = {
+        {1, true}, {1024, true}, {0, false}, {-1, false}, {1025, false}, {"2", false}, {2.0, false},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.value.dump());
+        auto r = sup::spec_from_json(with(minimal(), "instances", row.value), "web");
+        REQUIRE(r.has_value() == row.ok);
+        if (row.ok) {
+            CHECK(r->instances == row.value.get<std::int64_t>());
+        } else {
+            CHECK(code_of(r.error()) == "bad_args");
+        }
+    }
+    CHECK(sup::k_max_instances == 1024);
+}
+
+TEST_CASE("an unknown restart mode is rejected") {
+    for (const char* mode : {"sometimes", "on_failure", "", "ALWAYS"}) {
+        CAPTURE(mode);
+        auto r = sup::spec_from_json(with(minimal(), "restart", mode), "web");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(code_of(r.error()) == "bad_args");
+    }
+    auto wrong_type = sup::spec_from_json(with(minimal(), "restart", 1), "web");
+    REQUIRE_FALSE(wrong_type.has_value());
+    CHECK(code_of(wrong_type.error()) == "bad_args");
+    for (const char* mode : {"always", "on-failure", "never"}) {
+        CAPTURE(mode);
+        auto ok = sup::spec_from_json(with(minimal(), "restart", mode), "web");
+        REQUIRE(ok.has_value());
+        CHECK(sup::to_string(ok->restart.mode) == mode);
+    }
+}
+
+TEST_CASE("a start without a command is rejected") {
+    struct Row {
+        const char* what;
+        json args;
+    };
+    const Row rows[] = {
+        {"no argv", json::object()},
+        {"null argv", json{{"argv", nullptr}}},
+        {"empty argv", json{{"argv", json::array()}}},
+        {"empty argv0", json{{"argv", {""}}}},
+        {"argv not an array", json{{"argv", "/bin/true"}}},
+        {"argv with a number", json{{"argv", json::array({"/bin/echo", 1})}}},
+        {"argv with NUL", json{{"argv", {"/bin/echo", std::string("a\0b", 3)}}}},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.what);
+        auto r = sup::spec_from_json(row.args, "web");
+        REQUIRE_FALSE(r.has_value());
+        CHECK(code_of(r.error()) == "bad_args");
+    }
+}
+
+TEST_CASE("stop_signal accepts names and numbers") {
+    struct Row {
+        const char* text;
+        int sig;
+    };
+    const Row rows[] = {{"SIGTERM", SIGTERM}, {"INT", SIGINT}, {"9", SIGKILL}, {"SIGHUP", SIGHUP}};
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        auto r = sup::spec_from_json(with(minimal(), "stop_signal", row.text), "web");
+        REQUIRE(r.has_value());
+        CHECK(r->stop_signal == row.sig);
+    }
+    auto bad = sup::spec_from_json(with(minimal(), "stop_signal", "SIGNOPE"), "web");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(code_of(bad.error()) == "bad_args");
+}
+
+TEST_CASE("parse_signal reads SIG names bare names and numbers") {
+    struct Row {
+        const char* text;
+        int sig;  // 0: rejected
+    };
+    const Row rows[] = {
+        {"SIGTERM", SIGTERM}, {"TERM", SIGTERM}, {"15", SIGTERM},  {"SIGKILL", SIGKILL},
+        {"KILL", SIGKILL},    {"SIGUSR1", SIGUSR1}, {"USR2", SIGUSR2}, {"SIGWINCH", SIGWINCH},
+        {"1", 1},             {"64", 64},
+        {"bogus", 0},         {"0", 0},         {"-1", 0},          {"65", 0},
+        {"", 0},              {"SIG", 0},       {"sigterm", 0},     {"SIGSIGTERM", 0},
+        {"15x", 0},           {"+15", 0},       {" 15", 0},         {"SIGRTMIN", 0},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        auto r = sup::parse_signal(row.text);
+        if (row.sig == 0) {
+            REQUIRE_FALSE(r.has_value());
+            CHECK(code_of(r.error()) == "bad_args");
+        } else {
+            REQUIRE(r.has_value());
+            CHECK(*r == row.sig);
+        }
+    }
+}
+
+TEST_CASE("signal_name gives the SIG name or the number") {
+    CHECK(sup::signal_name(SIGTERM) == "SIGTERM");
+    CHECK(sup::signal_name(SIGKILL) == "SIGKILL");
+    CHECK(sup::signal_name(SIGINT) == "SIGINT");
+    CHECK(sup::signal_name(40) == "SIG40");
+    // Every named signal round-trips through parse_signal.
+    for (int sig = 1; sig < NSIG; ++sig) {
+        CAPTURE(sig);
+        auto back = sup::parse_signal(sup::signal_name(sig));
+        if (sup::signal_name(sig) != "SIG" + std::to_string(sig)) {
+            REQUIRE(back.has_value());
+            CHECK(*back == sig);
+        }
+    }
+}
+
+TEST_CASE("spec to_json reports the effective settings") {
+    json args = {{"argv", {"node", "app.js"}},
+                 {"instances", 2},
+                 {"restart", "never"},
+                 {"kill_timeout", "3s"},
+                 {"stop_signal", "INT"},
+                 {"env", {{"A", "1"}}}};
+    auto r = sup::spec_from_json(args, "app");
+    REQUIRE(r.has_value());
+    json j = r->to_json();
+    CHECK(j["name"] == "app");
+    CHECK(j["argv"] == json::array({"node", "app.js"}));
+    CHECK(j["shell"] == false);
+    CHECK(j["cwd"] == "/");
+    CHECK(j["instances"] == 2);
+    CHECK(j["restart"] == "never");
+    CHECK(j["max_restarts"] == 16);
+    CHECK(j["min_uptime_ms"] == 1000);
+    CHECK(j["restart_delay_ms"] == 0);
+    CHECK(j["max_backoff_ms"] == 15000);
+    CHECK(j["kill_timeout_ms"] == 3000);
+    CHECK(j["stop_signal"] == "SIGINT");
+    CHECK(j["env_count"] == 1);
+}
+
+}  // TEST_SUITE("supervisor")
