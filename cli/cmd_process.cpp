@@ -23,7 +23,7 @@ struct StartOptions {
     int max_restarts = -1;
     std::string min_uptime, restart_delay, max_backoff, kill_timeout, stop_signal;
     bool shell = false;
-    std::string log_buffer, max_log_size;
+    std::string log_buffer, max_log_size, max_memory;
     int log_files = -1;
     bool merge_logs = false;
     std::vector<std::string> command;
@@ -116,6 +116,9 @@ Result<json> start_args(const StartOptions& o) {
     if (o.log_files >= 0) {
         args["log_files"] = o.log_files;
     }
+    if (!o.max_memory.empty()) {
+        args["max_memory"] = o.max_memory;
+    }
     if (o.merge_logs) {
         args["merge_logs"] = true;
     }
@@ -170,6 +173,7 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--max-log-size", o->max_log_size, "rotate log files at this size (default 10M)");
     start->add_option("--log-files", o->log_files, "rotated log files kept (default 5)")
         ->check(CLI::Range(0, 10000));
+    start->add_option("--max-memory", o->max_memory, "restart when memory stays above this (e.g. 200M)");
     start->add_flag("--merge-logs", o->merge_logs, "all instances write one pair of log files");
     start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
     start->prefix_command();
@@ -229,9 +233,41 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
                 std::printf("\n");
                 print_instances(r.value("instances", json::array()), stdout);
                 for (const auto& i : r.value("instances", json::array())) {
+                    std::string who = fmt::format("{}:{}", i.value("name", ""), i.value("index", 0));
                     if (i["last_error"].is_string()) {
-                        std::printf("%s:%d last error: %s\n", i.value("name", "").c_str(),
-                                    i.value("index", 0), i["last_error"].get<std::string>().c_str());
+                        std::printf("%s last error: %s\n", who.c_str(), i["last_error"].get<std::string>().c_str());
+                    }
+                    if (i["restart_reason"].is_string()) {
+                        std::printf("%s last restart: %s; by reason: %s\n", who.c_str(),
+                                    i["restart_reason"].get<std::string>().c_str(),
+                                    i.value("restarts_by_reason", json::object()).dump().c_str());
+                    }
+                    if (i.contains("logs")) {
+                        const json& l = i["logs"];
+                        std::printf("%s logs: ring %s of %s (%s lines), out %s lines, err %s lines\n",
+                                    who.c_str(), format_size(l.value("ring_bytes", 0)).c_str(),
+                                    format_size(l.value("ring_capacity", 0)).c_str(),
+                                    l["ring_lines"].dump().c_str(), l["lines_out"].dump().c_str(),
+                                    l["lines_err"].dump().c_str());
+                        for (const char* f : {"out_file", "err_file"}) {
+                            if (l[f].is_object()) {
+                                std::printf("%s   %s: %s written, %s lines dropped%s\n", who.c_str(),
+                                            l[f].value("path", "").c_str(),
+                                            format_size(l[f].value("written_bytes", 0)).c_str(),
+                                            l[f]["dropped_lines"].dump().c_str(),
+                                            l[f].value("degraded", false) ? " (DEGRADED: not writing)" : "");
+                            }
+                        }
+                    }
+                    const json& h = i.value("history", json::array());
+                    if (!h.empty()) {
+                        std::string cpu, mem;
+                        for (std::size_t k = h.size() > 10 ? h.size() - 10 : 0; k < h.size(); ++k) {
+                            cpu += fmt::format(" {:.1f}", h[k].value("cpu", 0.0));
+                            mem += " " + format_size(h[k].value("memory", std::int64_t{0}));
+                        }
+                        std::printf("%s recent cpu %%:%s\n%s recent memory:%s\n", who.c_str(), cpu.c_str(),
+                                    who.c_str(), mem.c_str());
                     }
                 }
             });

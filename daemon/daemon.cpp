@@ -28,6 +28,24 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         });
     m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
     m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
+    m_sampler = std::make_unique<metrics::Sampler>(
+        &m_loop, m_opts.sampler,
+        [this] {
+            std::vector<metrics::Target> targets;
+            for (auto* inst : m_table->all()) {
+                if (auto pid = inst->pid()) {
+                    targets.push_back(metrics::Target{inst->id(), *pid,
+                                                      static_cast<std::uint64_t>(inst->spec().max_memory)});
+                }
+            }
+            return targets;
+        },
+        [this](std::uint64_t id, std::uint64_t rss, std::uint64_t limit) {
+            if (auto* inst = m_table->find_id(id); inst != nullptr && inst->state() == ProcessState::online) {
+                PM_LOG(warn, "{}: memory {} bytes over its limit {}, restarting", inst->display_name(), rss, limit);
+                inst->restart(sup::RestartReason::memory);
+            }
+        });
     m_server = std::make_unique<ipc::Server>(&m_loop, m_opts.server,
                                              [this](ipc::Connection& c, std::string_view line) {
                                                  m_dispatcher->handle_line(c, line);
@@ -37,7 +55,7 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                          m_paths.home};
     m_services = std::make_unique<ipc::Services>(
-        ipc::Services{*m_table, *m_hub, *m_server, info, [this] { begin_shutdown(); }});
+        ipc::Services{*m_table, *m_hub, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
     m_server->on_closed([this](std::uint64_t conn) { m_hub->drop_connection(conn); });
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
 }
@@ -109,6 +127,7 @@ void Daemon::teardown() {
     m_dispatcher.reset();
     m_server.reset();
     m_reaper.reset();
+    m_sampler.reset();
     m_table.reset();
     m_hub.reset();
     uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks

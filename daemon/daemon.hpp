@@ -12,6 +12,7 @@
 #include "daemon/ipc/dispatch.hpp"
 #include "daemon/ipc/server.hpp"
 #include "daemon/logs/log_hub.hpp"
+#include "daemon/metrics/sampler.hpp"
 #include "daemon/supervisor/process_table.hpp"
 #include "daemon/supervisor/reaper.hpp"
 #include "daemon/uv/handle.hpp"
@@ -22,6 +23,7 @@ struct DaemonOptions {
     ipc::ServerLimits server;
     sup::TableLimits table;
     logs::HubLimits logs;
+    metrics::SamplerOptions sampler;
 };
 
 class Daemon {
@@ -49,6 +51,7 @@ private:
     std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;
+    std::unique_ptr<metrics::Sampler> m_sampler;
     std::unique_ptr<ipc::Server> m_server;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;

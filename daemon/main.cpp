@@ -15,6 +15,7 @@
 
 #include "common/fd.hpp"
 #include "common/paths.hpp"
+#include "common/units.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/log.hpp"
 #include "daemon/supervisor/nofile.hpp"
@@ -131,6 +132,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1, 1000000));
     app.add_option("--max-followers", opts.logs.max_followers, "concurrent log followers")
         ->capture_default_str()->check(CLI::Range(1, 1000000));
+    std::string sample_interval = "1s";
+    app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
     app.add_option("--log-level", level, "debug, info, warn or error")
         ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
@@ -139,6 +142,12 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : pm::k_exit_usage;
+    }
+    if (auto ms = pm::parse_duration_ms(sample_interval); !ms || *ms < 10) {
+        std::cerr << "pmd: --sample-interval must be a duration of at least 10ms\n";
+        return pm::k_exit_usage;
+    } else {
+        opts.sampler.interval_ms = *ms;
     }
     if (!home.empty()) {
         ::setenv("PM_HOME", home.c_str(), 1);

@@ -78,12 +78,14 @@ std::string describe_exit(const json& e) {
 }
 
 void print_instances(const json& instances, std::FILE* out) {
-    Table t({"id", "name", "inst", "pid", "state", "restarts", "uptime", "last exit"});
+    Table t({"id", "name", "inst", "pid", "state", "cpu", "memory", "restarts", "uptime", "last exit"});
     for (const auto& i : instances) {
         std::string state = i.value("state", "");
         t.add_row({std::to_string(i.value("id", 0)), i.value("name", ""),
                    std::to_string(i.value("index", 0)),
                    i["pid"].is_number() ? std::to_string(i["pid"].get<int>()) : "-", state,
+                   i.value("cpu", json(nullptr)).is_number() ? fmt::format("{:.1f}%", i["cpu"].get<double>()) : "-",
+                   i.value("memory", json(nullptr)).is_number() ? format_size(i["memory"].get<std::int64_t>()) : "-",
                    std::to_string(i.value("restarts", 0)),
                    i["pid"].is_number() ? format_duration_ms(i.value("uptime_ms", 0)) : "-",
                    describe_exit(i.value("last_exit", json(nullptr)))},

@@ -6,26 +6,39 @@
 #include "common/names.hpp"
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
+#include "daemon/logs/log_hub.hpp"
+#include "daemon/metrics/sampler.hpp"
 #include "daemon/supervisor/process_table.hpp"
+
+#include <cmath>
 
 namespace pm::ipc {
 namespace {
 
 using sup::Instance;
 
-json instances_json(const std::vector<Instance*>& v) {
+// An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
+json instance_json(const Services& svc, const Instance& i) {
+    json j = i.to_json();
+    const metrics::Sample* s = i.pid() ? svc.sampler.latest(i.id()) : nullptr;
+    j["cpu"] = s != nullptr ? json(std::round(s->cpu_pct * 10) / 10.0) : json(nullptr);
+    j["memory"] = s != nullptr ? json(s->rss_bytes) : json(nullptr);
+    return j;
+}
+
+json instances_json(const Services& svc, const std::vector<Instance*>& v) {
     json arr = json::array();
     for (auto* i : v) {
-        arr.push_back(i->to_json());
+        arr.push_back(instance_json(svc, *i));
     }
     return arr;
 }
 
-json instances_json(sup::ProcessTable& table, const std::vector<std::uint64_t>& ids) {
+json instances_json(const Services& svc, const std::vector<std::uint64_t>& ids) {
     json arr = json::array();
     for (auto id : ids) {
-        if (auto* i = table.find_id(id)) {
-            arr.push_back(i->to_json());
+        if (auto* i = svc.table.find_id(id)) {
+            arr.push_back(instance_json(svc, *i));
         }
     }
     return arr;
@@ -55,9 +68,9 @@ std::vector<std::uint64_t> ids_of(const std::vector<Instance*>& v) {
 Result<json> reply_when(CommandContext& ctx, std::vector<std::uint64_t> ids,
                         sup::ProcessTable::Pred pred) {
     Responder r = ctx.defer();
-    sup::ProcessTable* table = &ctx.svc.table;
-    auto waited = table->wait(ids, std::move(pred), [r, table, ids] {
-        r.reply(json{{"instances", instances_json(*table, ids)}});
+    Services* svc = &ctx.svc;
+    auto waited = svc->table.wait(ids, std::move(pred), [r, svc, ids] {
+        r.reply(json{{"instances", instances_json(*svc, ids)}});
     });
     if (!waited) {
         return waited.error();
@@ -145,7 +158,7 @@ Result<json> handle_start(CommandContext& ctx, const json& args) {
     if (all_failed && !started.empty()) {
         return fail(ErrorCode::spawn_failed, fmt::format("{}: {}", *name, started[0]->last_error()));
     }
-    return json{{"name", *name}, {"instances", instances_json(started)}};
+    return json{{"name", *name}, {"instances", instances_json(ctx.svc, started)}};
 }
 
 Result<json> handle_stop(CommandContext& ctx, const json& args) {
@@ -179,7 +192,7 @@ Result<json> handle_delete(CommandContext& ctx, const json& args) {
         return sel.error();
     }
     std::vector<std::uint64_t> ids = ids_of(*sel);
-    json deleted = instances_json(*sel);
+    json deleted = instances_json(ctx.svc, *sel);
     for (auto* i : *sel) {
         i->stop();
     }
@@ -198,7 +211,7 @@ Result<json> handle_delete(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_list(CommandContext& ctx, const json&) {
-    return json{{"processes", instances_json(ctx.svc.table.all())}};
+    return json{{"processes", instances_json(ctx.svc, ctx.svc.table.all())}};
 }
 
 Result<json> handle_show(CommandContext& ctx, const json& args) {
@@ -209,7 +222,14 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();
     j["env"] = spec.env;
-    return json{{"spec", j}, {"instances", instances_json(*sel)}};
+    json insts = instances_json(ctx.svc, *sel);
+    for (std::size_t k = 0; k < sel->size(); ++k) {
+        insts[k]["history"] = ctx.svc.sampler.history_json((*sel)[k]->id());
+        if (auto* ch = ctx.svc.hub.channel((*sel)[k]->id())) {
+            insts[k]["logs"] = ch->stats_json();
+        }
+    }
+    return json{{"spec", j}, {"instances", insts}};
 }
 
 }  // namespace pm::ipc

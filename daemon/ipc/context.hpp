@@ -15,6 +15,9 @@ class ProcessTable;
 namespace pm::logs {
 class LogHub;
 }
+namespace pm::metrics {
+class Sampler;
+}
 
 namespace pm::ipc {
 
@@ -30,6 +33,7 @@ struct DaemonInfo {
 struct Services {
     sup::ProcessTable& table;
     logs::LogHub& hub;
+    metrics::Sampler& sampler;
     Server& server;
     DaemonInfo info;
     std::function<void()> request_shutdown;  // begins an orderly daemon exit

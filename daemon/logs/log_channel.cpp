@@ -12,8 +12,7 @@ LogChannel::LogChannel(ChannelIdentity who, std::size_t ring_bytes, std::shared_
       m_sink(std::move(sink)),
       m_clock(std::move(clock)) {}
 
-void LogChannel::emit(LogStream s, std::string_view text, bool partial) {
-    std::int64_t now = m_clock();
+void LogChannel::emit(LogStream s, std::string_view text, bool partial, std::int64_t now) {
     m_ring.push(now, s, partial, text);
     ++m_lines[idx(s)];
     m_bytes[idx(s)] += text.size() + 1;
@@ -26,8 +25,10 @@ void LogChannel::emit(LogStream s, std::string_view text, bool partial) {
 }
 
 void LogChannel::feed(LogStream s, std::string_view bytes) {
-    m_last_feed[idx(s)] = m_clock();
-    m_split[idx(s)].feed(bytes, [&](std::string_view text, bool partial) { emit(s, text, partial); });
+    // One stamp per read: lines of one chunk arrived together.
+    std::int64_t now = m_clock();
+    m_last_feed[idx(s)] = now;
+    m_split[idx(s)].feed(bytes, [&](std::string_view text, bool partial) { emit(s, text, partial, now); });
 }
 
 void LogChannel::end_of_read() {
@@ -40,7 +41,8 @@ void LogChannel::end_of_read() {
 }
 
 void LogChannel::flush_partial(LogStream s) {
-    m_split[idx(s)].flush([&](std::string_view text, bool partial) { emit(s, text, partial); });
+    std::int64_t now = m_clock();
+    m_split[idx(s)].flush([&](std::string_view text, bool partial) { emit(s, text, partial, now); });
     end_of_read();
 }
 

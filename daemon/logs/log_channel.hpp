@@ -52,7 +52,7 @@ public:
 private:
     static std::size_t idx(LogStream s) { return s == LogStream::out ? 0 : 1; }
     const LineSplitter& splitter(LogStream s) const { return m_split[idx(s)]; }
-    void emit(LogStream s, std::string_view text, bool partial);
+    void emit(LogStream s, std::string_view text, bool partial, std::int64_t now);
 
     ChannelIdentity m_who;
     LogRing m_ring;

@@ -1,12 +1,15 @@
 // OutputPipe: uv_read_start with one loop-wide buffer.
 #include "daemon/logs/output_pipe.hpp"
 
+#include <fcntl.h>
+
 namespace pm::logs {
 namespace {
 
 // Reads are synchronous on the one loop thread (alloc_cb is followed by its
 // read_cb before any other read), so every pipe can share one large buffer.
 constexpr std::size_t k_read_buffer = 256 * 1024;
+constexpr int k_pipe_size = 1024 * 1024;
 char g_read_buffer[k_read_buffer];
 
 }  // namespace
@@ -20,6 +23,12 @@ OutputPipe::OutputPipe(uv_loop_t* loop, std::uint64_t instance_id, LogStream str
 }
 
 void OutputPipe::start() {
+    // A larger pipe lets a fast writer run ahead between our reads (fewer
+    // wake-ups, fewer blocked writes); failure just keeps the default.
+    uv_os_fd_t fd = -1;
+    if (uv_fileno(m_pipe.handle(), &fd) == 0) {
+        ::fcntl(fd, F_SETPIPE_SZ, k_pipe_size);
+    }
     uv_read_start(reinterpret_cast<uv_stream_t*>(m_pipe.get()), alloc_cb, read_cb);
 }
 

@@ -39,6 +39,22 @@ int spawn_with_original_nofile(uv_loop_t* loop, uv_process_t* proc, const uv_pro
 
 }  // namespace
 
+std::string_view to_string(RestartReason r) {
+    switch (r) {
+        case RestartReason::crash: return "crash";
+        case RestartReason::exit: return "exit";
+        case RestartReason::memory: return "memory";
+        case RestartReason::manual: return "manual";
+    }
+    return "unknown";
+}
+
+void Instance::count_restart(RestartReason r) {
+    ++m_restarts;
+    ++m_reason_counts[static_cast<int>(r)];
+    m_last_reason = r;
+}
+
 json ExitRecord::to_json() const {
     json j{{"escalated", escalated}, {"at_ms", at_ms}};
     if (info.by_signal) {
@@ -94,7 +110,10 @@ void Instance::stop() {
     handle(ProcEvent::stop);
 }
 
-void Instance::restart() {
+void Instance::restart(RestartReason reason) {
+    if (is_running(m_state)) {
+        count_restart(reason);
+    }
     if (m_state == ProcessState::starting || m_state == ProcessState::online) {
         m_restart_pending = true;
         handle(ProcEvent::stop);
@@ -139,7 +158,8 @@ void Instance::perform(std::uint32_t a) {
         m_last_error.clear();
     }
     if (a & act_count_restart) {
-        ++m_restarts;
+        bool failed = m_last_exit && (m_last_exit->info.by_signal || m_last_exit->info.code != 0);
+        count_restart(failed ? RestartReason::crash : RestartReason::exit);
     }
     if (a & act_mark_stable) {
         m_unstable = 0;
@@ -305,7 +325,13 @@ json Instance::to_json() const {
         {"uptime_ms", m_pid ? now - m_started_ms : 0},
         {"last_exit", m_last_exit ? m_last_exit->to_json() : json(nullptr)},
         {"last_error", m_last_error.empty() ? json(nullptr) : json(m_last_error)},
+        {"restart_reason", m_last_reason ? json(to_string(*m_last_reason)) : json(nullptr)},
     };
+    json counts = json::object();
+    for (auto r : k_all_restart_reasons) {
+        counts[std::string(to_string(r))] = m_reason_counts[static_cast<int>(r)];
+    }
+    j["restarts_by_reason"] = counts;
     return j;
 }
 

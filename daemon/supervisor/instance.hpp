@@ -19,6 +19,12 @@
 
 namespace pm::sup {
 
+// Why an instance was restarted; every restart records one.
+enum class RestartReason { crash, exit, memory, manual };
+inline constexpr RestartReason k_all_restart_reasons[] = {RestartReason::crash, RestartReason::exit,
+                                                          RestartReason::memory, RestartReason::manual};
+std::string_view to_string(RestartReason r);
+
 struct ExitRecord {
     ExitInfo info;
     bool escalated = false;  // SIGKILL after kill_timeout
@@ -39,7 +45,7 @@ public:
     // Called by command handlers. start() fails when already running.
     Result<void> start();
     void stop();
-    void restart();
+    void restart(RestartReason reason = RestartReason::manual);
     void set_spec(std::shared_ptr<const ProcessSpec> spec) { m_spec = std::move(spec); }
 
     std::uint64_t id() const { return m_id; }
@@ -86,6 +92,9 @@ private:
     bool m_escalated = false;           // the current stop needed SIGKILL
     bool m_restart_pending = false;
     std::optional<ExitRecord> m_last_exit;
+    std::optional<RestartReason> m_last_reason;
+    std::int64_t m_reason_counts[4] = {0, 0, 0, 0};
+    void count_restart(RestartReason r);
     std::string m_last_error;
 };
 

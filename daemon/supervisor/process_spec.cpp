@@ -129,6 +129,7 @@ json ProcessSpec::to_json() const {
         {"max_log_size", logs.file.max_size},
         {"log_files", logs.file.keep},
         {"merge_logs", logs.merge},
+        {"max_memory", max_memory},
     };
 }
 
@@ -251,6 +252,11 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
         return merge.error();
     }
     spec.logs.merge = *merge;
+    auto max_memory = arg_size(args, "max_memory", 0, 0, 1LL << 50);
+    if (!max_memory) {
+        return max_memory.error();
+    }
+    spec.max_memory = *max_memory;
     return spec;
 }
 

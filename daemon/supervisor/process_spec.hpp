@@ -28,6 +28,7 @@ struct ProcessSpec {
     std::int64_t kill_timeout_ms = 10000;
     int stop_signal = 15;
     logs::LogOptions logs;
+    std::int64_t max_memory = 0;  // bytes; restart when the group stays above it (0: off)
 
     json to_json() const;
 };

@@ -1,0 +1,238 @@
+// Sampler: scan /proc/[pid]/stat once, group by pgrp, match instance groups.
+// Races with exiting processes (ENOENT, short reads) are normal, not errors.
+#include "daemon/metrics/sampler.hpp"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <unordered_map>
+
+#include "daemon/log.hpp"
+#include "daemon/metrics/proc_parse.hpp"
+
+namespace pm::metrics {
+namespace {
+
+std::int64_t mono_us(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
+// Reads a small /proc file with one read(2); false when the process is gone.
+bool read_small(const char* path, char* buf, std::size_t cap, std::size_t& len) {
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ssize_t n = ::read(fd, buf, cap - 1);
+    ::close(fd);
+    if (n <= 0) {
+        return false;
+    }
+    len = static_cast<std::size_t>(n);
+    return true;
+}
+
+std::uint32_t count_fds(int pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/fd", pid);
+    DIR* d = opendir(path);
+    if (d == nullptr) {
+        return 0;
+    }
+    std::uint32_t n = 0;
+    while (dirent* e = readdir(d)) {
+        if (e->d_name[0] != '.') {
+            ++n;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+struct GroupSum {
+    std::uint64_t ticks = 0;
+    std::uint64_t rss_pages = 0;
+    std::uint32_t threads = 0;
+    std::uint32_t fds = 0;
+    std::uint32_t processes = 0;
+    std::uint64_t leader_start = 0;
+    bool leader_seen = false;
+};
+
+}  // namespace
+
+json to_json(const Sample& s) {
+    return json{{"ts", s.ts_ms},           {"cpu", std::round(s.cpu_pct * 10) / 10.0},
+                {"memory", s.rss_bytes},   {"threads", s.threads},
+                {"fds", s.fds},            {"processes", s.processes}};
+}
+
+Sampler::Sampler(uv_loop_t* loop, SamplerOptions opts, TargetsFn targets, OverLimitFn over_limit)
+    : m_loop(loop),
+      m_opts(opts),
+      m_targets(std::move(targets)),
+      m_over_limit(std::move(over_limit)),
+      m_clk_tck(sysconf(_SC_CLK_TCK)),
+      m_page_size(sysconf(_SC_PAGESIZE)) {
+    uv_timer_init(m_loop, m_timer.get());
+    m_timer.initialised();
+    m_timer.get()->data = this;
+    auto every = static_cast<std::uint64_t>(m_opts.interval_ms);
+    uv_timer_start(m_timer.get(), timer_cb, every, every);
+    uv_unref(m_timer.handle());
+}
+
+void Sampler::timer_cb(uv_timer_t* t) noexcept {
+    if (auto* self = static_cast<Sampler*>(t->data)) {
+        try {
+            self->tick();
+        } catch (const std::exception& e) {
+            PM_LOG(error, "sampler: {}", e.what());
+        }
+    }
+}
+
+void Sampler::tick() {
+    std::int64_t wall0 = mono_us(CLOCK_MONOTONIC);
+    std::int64_t cpu0 = mono_us(CLOCK_THREAD_CPUTIME_ID);
+    std::vector<Target> targets = m_targets();
+    // Forget instances that are gone or no longer running: history is freed.
+    std::unordered_map<int, std::size_t> by_pgid;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        by_pgid.emplace(targets[i].pid, i);
+    }
+    for (auto it = m_state.begin(); it != m_state.end();) {
+        bool live = false;
+        for (const auto& t : targets) {
+            live = live || t.id == it->first;
+        }
+        it = live ? std::next(it) : m_state.erase(it);
+    }
+    std::vector<GroupSum> sums(targets.size());
+    std::uint64_t scanned = 0;
+    if (!targets.empty()) {
+        DIR* d = opendir("/proc");
+        char path[300];
+        char buf[1024];
+        while (d != nullptr) {
+            dirent* e = readdir(d);
+            if (e == nullptr) {
+                break;
+            }
+            if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+                continue;
+            }
+            std::snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+            std::size_t len = 0;
+            if (!read_small(path, buf, sizeof buf, len)) {
+                continue;  // exited meanwhile
+            }
+            ++scanned;
+            auto st = parse_proc_stat(std::string_view(buf, len));
+            if (!st) {
+                continue;
+            }
+            auto hit = by_pgid.find(st->pgrp);
+            if (hit == by_pgid.end()) {
+                continue;
+            }
+            GroupSum& g = sums[hit->second];
+            g.ticks += st->utime + st->stime;
+            g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
+            g.threads += static_cast<std::uint32_t>(st->threads);
+            g.fds += count_fds(st->pid);
+            ++g.processes;
+            if (st->pid == st->pgrp) {
+                g.leader_seen = true;
+                g.leader_start = st->starttime;
+            }
+        }
+        if (d != nullptr) {
+            closedir(d);
+        }
+    }
+    std::int64_t now_mono = mono_us(CLOCK_MONOTONIC);
+    std::int64_t now_wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        const Target& t = targets[i];
+        const GroupSum& g = sums[i];
+        if (!g.leader_seen) {
+            continue;  // the leader exited between the table and /proc
+        }
+        auto [it, inserted] = m_state.try_emplace(t.id, m_opts.history);
+        PerInstance& s = it->second;
+        if (!inserted && (s.pid != t.pid || s.leader_start != g.leader_start)) {
+            s = PerInstance(m_opts.history);  // a new run (or a recycled pid): start over
+            inserted = true;
+        }
+        Sample smp;
+        smp.ts_ms = now_wall;
+        if (!inserted && now_mono > s.last_mono_us && g.ticks >= s.last_ticks) {
+            double secs = static_cast<double>(now_mono - s.last_mono_us) / 1e6;
+            smp.cpu_pct = static_cast<float>(static_cast<double>(g.ticks - s.last_ticks) /
+                                             static_cast<double>(m_clk_tck) / secs * 100.0);
+        }
+        smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
+        smp.threads = g.threads;
+        smp.fds = g.fds;
+        smp.processes = g.processes;
+        s.pid = t.pid;
+        s.leader_start = g.leader_start;
+        s.last_ticks = g.ticks;
+        s.last_mono_us = now_mono;
+        s.history.push(smp);
+        if (t.max_memory > 0 && smp.rss_bytes > t.max_memory) {
+            if (++s.over_limit >= m_opts.memory_window) {
+                s.over_limit = 0;
+                m_over_limit(t.id, smp.rss_bytes, t.max_memory);
+            }
+        } else {
+            s.over_limit = 0;
+        }
+    }
+    ++m_stats.ticks;
+    m_stats.processes_scanned = scanned;
+    m_stats.last_tick_wall_us = mono_us(CLOCK_MONOTONIC) - wall0;
+    m_stats.last_tick_cpu_us = mono_us(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+    m_stats.total_tick_cpu_us += m_stats.last_tick_cpu_us;
+    if (m_on_tick) {
+        m_on_tick();
+    }
+}
+
+const Sample* Sampler::latest(std::uint64_t id) const {
+    auto it = m_state.find(id);
+    if (it == m_state.end() || it->second.history.empty()) {
+        return nullptr;
+    }
+    return &it->second.history.newest();
+}
+
+json Sampler::history_json(std::uint64_t id) const {
+    json arr = json::array();
+    auto it = m_state.find(id);
+    if (it != m_state.end()) {
+        for (std::size_t i = 0; i < it->second.history.size(); ++i) {
+            arr.push_back(to_json(it->second.history.at(i)));
+        }
+    }
+    return arr;
+}
+
+std::size_t Sampler::history_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [id, s] : m_state) {
+        n += s.history.bytes() + sizeof(PerInstance);
+    }
+    return n;
+}
+
+}  // namespace pm::metrics
