@@ -38,5 +38,6 @@ Result<Client> open_client(const GlobalOptions& g);
 void add_process_commands(CLI::App& app, CommandEnv env);
 void add_daemon_commands(CLI::App& app, CommandEnv env);
 void add_log_commands(CLI::App& app, CommandEnv env);
+void add_stats_commands(CLI::App& app, CommandEnv env);
 
 }  // namespace pm::cli

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     pm::cli::CommandEnv env{g, action};
     pm::cli::add_process_commands(app, env);
     pm::cli::add_log_commands(app, env);
+    pm::cli::add_stats_commands(app, env);
     pm::cli::add_daemon_commands(app, env);
     try {
         app.parse(argc, argv);

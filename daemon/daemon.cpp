@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
 
 namespace pm {
@@ -42,7 +43,9 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         },
         [this](std::uint64_t id, std::uint64_t rss, std::uint64_t limit) {
             if (auto* inst = m_table->find_id(id); inst != nullptr && inst->state() == ProcessState::online) {
-                PM_LOG(warn, "{}: memory {} bytes over its limit {}, restarting", inst->display_name(), rss, limit);
+                report_error(ErrorKind::memory_limit,
+                             fmt::format("{}: memory {} bytes over its limit {}, restarting",
+                                         inst->display_name(), rss, limit));
                 inst->restart(sup::RestartReason::memory);
             }
         });
@@ -58,6 +61,11 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         ipc::Services{*m_table, *m_hub, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
     m_server->on_closed([this](std::uint64_t conn) { m_hub->drop_connection(conn); });
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
+    m_self = std::make_unique<metrics::SelfStats>(&m_loop, [this] {
+        return std::pair{m_hub->stats().lines, m_hub->stats().bytes};
+    });
+    m_services->self = m_self.get();
+    m_services->dispatch = &m_dispatcher->stats();
 }
 
 Daemon::~Daemon() { teardown(); }
@@ -124,7 +132,10 @@ void Daemon::teardown() {
     }
     m_sigterm.close();
     m_sigint.close();
+    m_services->self = nullptr;
+    m_services->dispatch = nullptr;
     m_dispatcher.reset();
+    m_self.reset();
     m_server.reset();
     m_reaper.reset();
     m_sampler.reset();

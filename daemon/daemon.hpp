@@ -13,6 +13,7 @@
 #include "daemon/ipc/server.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
+#include "daemon/metrics/self_stats.hpp"
 #include "daemon/supervisor/process_table.hpp"
 #include "daemon/supervisor/reaper.hpp"
 #include "daemon/uv/handle.hpp"
@@ -52,6 +53,7 @@ private:
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;
     std::unique_ptr<metrics::Sampler> m_sampler;
+    std::unique_ptr<metrics::SelfStats> m_self;
     std::unique_ptr<ipc::Server> m_server;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;

@@ -19,6 +19,7 @@ constexpr std::string_view k_start_args[] = {
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};
 constexpr std::string_view k_optional_selector_args[] = {"selector"};
+constexpr std::string_view k_memory_args[] = {"detail"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -27,6 +28,8 @@ constexpr std::array k_commands{
                 "end a stream (a logs follow) started by this client"},
     CommandSpec{"delete", handle_delete, flag_mutating, k_selector_args,
                 "stop and forget processes"},
+    CommandSpec{"errors", handle_errors, flag_none, none(),
+                "recent daemon-level errors, counted by kind"},
     CommandSpec{"flush", handle_flush, flag_mutating, k_optional_selector_args,
                 "empty log rings and files"},
     CommandSpec{"hello", handle_hello, flag_none, k_hello_args,
@@ -36,6 +39,10 @@ constexpr std::array k_commands{
     CommandSpec{"list", handle_list, flag_none, none(), "every instance with its state"},
     CommandSpec{"logs", handle_logs, flag_streaming, k_logs_args,
                 "recent log lines, then new ones with follow"},
+    CommandSpec{"memoryStats", handle_memory_stats, flag_none, k_memory_args,
+                "daemon memory, accounted per subsystem"},
+    CommandSpec{"performanceStats", handle_performance_stats, flag_none, none(),
+                "requests, latency, loop lag, log rates, sampler cost"},
     CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
     CommandSpec{"reloadLogs", handle_reload_logs, flag_mutating, none(),
                 "reopen every log file (external rotation)"},

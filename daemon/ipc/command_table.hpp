@@ -46,5 +46,8 @@ Result<json> handle_logs(CommandContext&, const json&);
 Result<json> handle_flush(CommandContext&, const json&);
 Result<json> handle_reload_logs(CommandContext&, const json&);
 Result<json> handle_cancel(CommandContext&, const json&);
+Result<json> handle_memory_stats(CommandContext&, const json&);
+Result<json> handle_performance_stats(CommandContext&, const json&);
+Result<json> handle_errors(CommandContext&, const json&);
 
 }  // namespace pm::ipc

@@ -17,12 +17,14 @@ class LogHub;
 }
 namespace pm::metrics {
 class Sampler;
+class SelfStats;
 }
 
 namespace pm::ipc {
 
 class Server;
 class Connection;
+struct DispatchStats;
 
 struct DaemonInfo {
     int pid = 0;
@@ -37,6 +39,8 @@ struct Services {
     Server& server;
     DaemonInfo info;
     std::function<void()> request_shutdown;  // begins an orderly daemon exit
+    metrics::SelfStats* self = nullptr;
+    const DispatchStats* dispatch = nullptr;
 };
 
 // Completes a deferred reply. Holds ids, not pointers: the client may be gone

@@ -2,10 +2,12 @@
 #include "daemon/ipc/dispatch.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fmt/format.h>
 
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/server.hpp"
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
 
 namespace pm::ipc {
@@ -30,6 +32,7 @@ void Responder::reply(const Result<json>& result) const {
 
 Dispatcher::Dispatcher(Services& svc) : m_svc(svc) {
     m_stats.per_command.assign(command_table().size(), 0);
+    m_stats.latency.assign(command_table().size(), Histogram{});
 }
 
 namespace {
@@ -74,7 +77,10 @@ void Dispatcher::handle_line(Connection& conn, std::string_view line) {
             PM_LOG(info, "client {}: {}", conn.id(), spec->name);
         }
         CommandContext ctx{m_svc, conn, id};
+        auto t0 = std::chrono::steady_clock::now();
         Result<json> result = spec->handler(ctx, req->args);
+        m_stats.latency[command_index(*spec)].record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
         if (!result) {
             send_error(result.error());
         } else if (!ctx.deferred) {
@@ -83,7 +89,7 @@ void Dispatcher::handle_line(Connection& conn, std::string_view line) {
     } catch (const std::exception& e) {
         // The one catch-all: a stray json or allocation error must not end pmd.
         ++m_stats.internal_errors;
-        PM_LOG(error, "internal error handling a request: {}", e.what());
+        report_error(ErrorKind::internal, fmt::format("internal error handling a request: {}", e.what()));
         send_error(Error{ErrorCode::internal, "internal error; see pmd.log"});
     }
 }

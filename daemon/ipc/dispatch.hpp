@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/histogram.hpp"
 #include "daemon/ipc/connection.hpp"
 #include "daemon/ipc/context.hpp"
 
@@ -17,6 +18,7 @@ struct DispatchStats {
     std::uint64_t errors = 0;
     std::uint64_t internal_errors = 0;
     std::vector<std::uint64_t> per_command;  // indexed like command_table()
+    std::vector<Histogram> latency;          // handler time in us, same index
 };
 
 class Dispatcher {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
 #include "daemon/uv/error.hpp"
 
@@ -72,6 +73,16 @@ std::size_t Server::queued_bytes() const {
     return n;
 }
 
+std::size_t Server::buffered_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [id, c] : m_conns) {
+        if (c) {
+            n += c->buffered_bytes();
+        }
+    }
+    return n;
+}
+
 void Server::connection_cb(uv_stream_t* s, int status) noexcept {
     if (auto* self = static_cast<Server*>(s->data)) {
         self->on_connection(status);
@@ -91,7 +102,8 @@ bool Server::peer_allowed(Connection& c) {
     if (cred.uid == geteuid() || cred.uid == 0) {
         return true;
     }
-    PM_LOG(warn, "refused client pid {} uid {}: not our uid", cred.pid, cred.uid);
+    report_error(ErrorKind::client_rejected,
+                 fmt::format("refused client pid {} uid {}: not our uid", cred.pid, cred.uid));
     return false;
 }
 
@@ -124,7 +136,8 @@ void Server::on_connection(int status) {
     }
     if (m_conns.size() > m_limits.max_connections) {
         ++m_stats.rejected_limit;
-        PM_LOG(warn, "refused a client: {} connections is the limit", m_limits.max_connections);
+        report_error(ErrorKind::client_rejected,
+                     fmt::format("refused a client: {} connections is the limit", m_limits.max_connections));
         raw->send(make_error(nullptr, Error{ErrorCode::limit_reached,
                                             fmt::format("too many connections (limit {})",
                                                         m_limits.max_connections)}));

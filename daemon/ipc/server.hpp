@@ -50,6 +50,7 @@ public:
     Connection* find(std::uint64_t id);
     std::size_t connection_count() const { return m_conns.size(); }
     std::size_t queued_bytes() const;
+    std::size_t buffered_bytes() const;
     const ServerStats& stats() const { return m_stats; }
 
 private:

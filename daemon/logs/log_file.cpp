@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
 
 namespace pm::logs {
@@ -76,8 +77,8 @@ void LogFile::enter_degraded(int err, std::string_view pending) {
         m_degraded = true;
         m_gap_started_unix_ms = unix_ms();
         m_retry_delay = 1000;
-        PM_LOG(warn, "{}: unable to write ({}); dropping lines until it works again", m_path,
-               std::strerror(err));
+        report_error(ErrorKind::log_write, fmt::format("{}: unable to write ({}); dropping lines until it works again",
+                                                       m_path, std::strerror(err)));
     } else {
         m_retry_delay = std::min(m_retry_delay * 2, k_max_retry_ms);
     }

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fmt/format.h>
 
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
 #include "daemon/supervisor/nofile.hpp"
 #include "daemon/uv/error.hpp"
@@ -249,7 +250,7 @@ void Instance::spawn() {
         m_proc.close(true);
         m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0],
                                    uv_err_name(rc), uv_strerror(rc));
-        PM_LOG(error, "{}: {}", display_name(), m_last_error);
+        report_error(ErrorKind::spawn_failed, fmt::format("{}: {}", display_name(), m_last_error));
         handle(ProcEvent::spawn_failed);
         return;
     }
@@ -296,7 +297,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     if (d.event == ProcEvent::exit_give_up) {
         m_last_error = fmt::format("gave up after {} unstable restarts (each run shorter than {}ms)",
                                    m_spec->restart.max_restarts, m_spec->restart.min_uptime_ms);
-        PM_LOG(error, "{}: {}", display_name(), m_last_error);
+        report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
     }
     handle(d.event);
 }

@@ -145,6 +145,24 @@ std::vector<Instance*> ProcessTable::all() {
     return out;
 }
 
+std::size_t ProcessTable::memory_bytes() const {
+    std::size_t n = 0;
+    for (const auto& [name, app] : m_apps) {
+        n += sizeof(App) + name.capacity();
+        const ProcessSpec& s = *app->spec;
+        n += sizeof(ProcessSpec) + s.cwd.capacity();
+        for (const auto& a : s.argv) {
+            n += sizeof(std::string) + a.capacity();
+        }
+        for (const auto& e : s.env) {
+            n += sizeof(std::string) + e.capacity();
+        }
+        n += app->instances.size() *
+             (sizeof(Instance) + 3 * sizeof(uv_timer_t) + sizeof(uv_process_t));
+    }
+    return n;
+}
+
 std::unordered_set<int> ProcessTable::live_pids() const {
     std::unordered_set<int> pids;
     for (const auto& [id, inst] : m_by_id) {

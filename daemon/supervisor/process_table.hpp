@@ -56,6 +56,8 @@ public:
     // satisfies `pred` or no longer exists. Fails when too many are pending.
     Result<void> wait(std::vector<std::uint64_t> ids, Pred pred, Done done);
     std::size_t waiter_count() const { return m_waiters.size(); }
+    // Approximate bytes held by the table: instances, handles and specs.
+    std::size_t memory_bytes() const;
 
 private:
     struct Waiter {

@@ -1,0 +1,155 @@
+// Self-observation commands: memoryStats, performanceStats, errors.
+#include <malloc.h>
+#include <sys/resource.h>
+
+#include <array>
+
+#include "daemon/error_log.hpp"
+#include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/dispatch.hpp"
+#include "daemon/ipc/server.hpp"
+#include "daemon/logs/log_hub.hpp"
+#include "daemon/metrics/sampler.hpp"
+#include "daemon/metrics/self_stats.hpp"
+#include "daemon/supervisor/process_table.hpp"
+
+namespace pm::ipc {
+namespace {
+
+json histogram_json(const Histogram& h) {
+    return json{{"count", h.count()},
+                {"p50_us", h.percentile(0.50)},
+                {"p99_us", h.percentile(0.99)},
+                {"max_us", h.max()},
+                {"mean_us", h.mean()}};
+}
+
+std::int64_t unix_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Result<json> handle_memory_stats(CommandContext& ctx, const json& args) {
+    auto detail = arg_bool(args, "detail", false);
+    if (!detail) {
+        return detail.error();
+    }
+    const Services& svc = ctx.svc;
+    metrics::ProcSelf self = metrics::read_proc_self();
+    struct mallinfo2 mi = mallinfo2();
+    rlimit nofile{};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    json rings{{"bytes", svc.hub.ring_bytes()},
+               {"capacity", svc.hub.ring_capacity()},
+               {"channels", svc.table.instance_count()},
+               {"pipes", svc.hub.pipe_count()},
+               {"files", svc.hub.file_count()},
+               {"followers", svc.hub.follower_count()}};
+    if (*detail) {
+        json per = json::array();
+        for (auto* inst : svc.table.all()) {
+            if (auto* ch = svc.hub.channel(inst->id())) {
+                per.push_back(json{{"id", inst->id()},
+                                   {"name", inst->display_name()},
+                                   {"bytes", ch->ring().bytes()},
+                                   {"capacity", ch->ring().capacity()},
+                                   {"lines", ch->ring().records().size()}});
+            }
+        }
+        rings["per_process"] = per;
+    }
+    json conns{{"count", svc.server.connection_count()},
+               {"peak", svc.server.stats().peak},
+               {"queued_bytes", svc.server.queued_bytes()},
+               {"buffered_bytes", svc.server.buffered_bytes()}};
+    return json{
+        {"rss_bytes", self.rss_kb * 1024},
+        {"peak_rss_bytes", self.peak_kb * 1024},
+        {"heap_in_use_bytes", mi.uordblks},
+        {"heap_free_bytes", mi.fordblks},
+        {"log_rings", rings},
+        {"metrics_history", {{"bytes", svc.sampler.history_bytes()},
+                             {"instances", svc.sampler.tracked()},
+                             {"samples_per_instance", svc.sampler.options().history}}},
+        {"connections", conns},
+        {"process_table", {{"bytes", svc.table.memory_bytes()},
+                           {"apps", svc.table.app_count()},
+                           {"instances", svc.table.instance_count()},
+                           {"waiters", svc.table.waiter_count()}}},
+        {"error_log", {{"bytes", error_log_bytes()}}},
+        {"fds", {{"open", self.fds}, {"soft_limit", nofile.rlim_cur}, {"hard_limit", nofile.rlim_max}}},
+        {"rss_trend_kb", svc.self != nullptr ? svc.self->rss_trend() : json::array()},
+    };
+}
+
+Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
+    const Services& svc = ctx.svc;
+    json by_state = json::object();
+    for (auto s : k_all_states) {
+        by_state[std::string(to_string(s))] = 0;
+    }
+    std::int64_t restarts = 0;
+    for (auto* inst : svc.table.all()) {
+        by_state[std::string(to_string(inst->state()))] = by_state[std::string(to_string(inst->state()))].get<int>() + 1;
+        restarts += inst->to_json().value("restarts", std::int64_t{0});
+    }
+    json requests = json::object();
+    std::uint64_t total = 0;
+    if (svc.dispatch != nullptr) {
+        auto table = command_table();
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            if (svc.dispatch->per_command[i] == 0) {
+                continue;
+            }
+            json h = histogram_json(svc.dispatch->latency[i]);
+            h["requests"] = svc.dispatch->per_command[i];
+            requests[std::string(table[i].name)] = h;
+        }
+        total = svc.dispatch->requests;
+    }
+    const auto& hs = svc.hub.stats();
+    const auto& ss = svc.sampler.stats();
+    json out{
+        {"uptime_ms", unix_ms() - svc.info.started_unix_ms},
+        {"processes", {{"by_state", by_state}, {"total", svc.table.instance_count()}, {"restarts", restarts}}},
+        {"requests", {{"total", total},
+                      {"errors", svc.dispatch != nullptr ? svc.dispatch->errors : 0},
+                      {"by_command", requests}}},
+        {"logs", {{"lines", hs.lines},
+                  {"bytes", hs.bytes},
+                  {"follower_lines_sent", hs.follower_lines_sent},
+                  {"follower_lines_missed", hs.follower_lines_missed}}},
+        {"sampler", {{"ticks", ss.ticks},
+                     {"interval_ms", svc.sampler.options().interval_ms},
+                     {"last_tick_wall_us", ss.last_tick_wall_us},
+                     {"last_tick_cpu_us", ss.last_tick_cpu_us},
+                     {"processes_scanned", ss.processes_scanned}}},
+        {"connections", {{"current", svc.server.connection_count()},
+                         {"peak", svc.server.stats().peak},
+                         {"accepted", svc.server.stats().accepted},
+                         {"rejected", svc.server.stats().rejected_limit + svc.server.stats().rejected_peer}}},
+    };
+    if (svc.self != nullptr) {
+        out["loop_lag"] = histogram_json(svc.self->loop_lag());
+        out["logs"]["lines_per_sec"] = svc.self->lines_per_sec();
+        out["logs"]["bytes_per_sec"] = svc.self->bytes_per_sec();
+    }
+    std::uint64_t dropped = 0;
+    for (auto* inst : svc.table.all()) {
+        if (auto* ch = svc.hub.channel(inst->id())) {
+            for (LogStream s : {LogStream::out, LogStream::err}) {
+                if (auto* f = ch->file(s)) {
+                    dropped += f->stats().dropped_lines;
+                }
+            }
+        }
+    }
+    out["logs"]["file_lines_dropped"] = dropped;
+    return out;
+}
+
+Result<json> handle_errors(CommandContext&, const json&) { return errors_json(); }
+
+}  // namespace pm::ipc
