@@ -201,6 +201,33 @@ Result<json> Client::read_message(bool forever) {
     return msg;
 }
 
+Result<void> Client::fill() {
+    char buf[65536];
+    ssize_t n = ::read(m_fd.get(), buf, sizeof buf);
+    if (n == 0) {
+        return fail(ErrorCode::unreachable, "pmd closed the connection");
+    }
+    if (n < 0) {
+        if (errno == EINTR || errno == EAGAIN) {
+            return {};
+        }
+        return fail(ErrorCode::unreachable, fmt::format("lost pmd: {}", std::strerror(errno)));
+    }
+    m_framer.feed(std::string_view(buf, static_cast<std::size_t>(n)));
+    return {};
+}
+
+std::optional<json> Client::take_buffered() {
+    std::string line;
+    while (m_framer.next(line) == LineFramer::Status::line) {
+        json msg = json::parse(line, nullptr, false);
+        if (msg.is_object()) {
+            return msg;
+        }
+    }
+    return std::nullopt;
+}
+
 Error reply_error(const json& m) {
     Error err{ErrorCode::internal, "malformed error reply"};
     if (auto it = m.find("error"); it != m.end() && it->is_object()) {

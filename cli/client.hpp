@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "common/fd.hpp"
@@ -35,6 +36,11 @@ public:
     // the deadline (pm logs -f).
     Result<std::int64_t> send_request(std::string_view cmd, const json& args);
     Result<json> read_message(bool forever);
+    // For event loops over several sources (monit): the socket, one read of
+    // whatever is available, and the complete messages buffered so far.
+    int fd() const { return m_fd.get(); }
+    Result<void> fill();
+    std::optional<json> take_buffered();
 
 private:
     Result<void> try_connect();

@@ -39,5 +39,6 @@ void add_process_commands(CLI::App& app, CommandEnv env);
 void add_daemon_commands(CLI::App& app, CommandEnv env);
 void add_log_commands(CLI::App& app, CommandEnv env);
 void add_stats_commands(CLI::App& app, CommandEnv env);
+void add_monit_command(CLI::App& app, CommandEnv env);
 
 }  // namespace pm::cli

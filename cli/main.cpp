@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
     pm::cli::add_process_commands(app, env);
     pm::cli::add_log_commands(app, env);
     pm::cli::add_stats_commands(app, env);
+    pm::cli::add_monit_command(app, env);
     pm::cli::add_daemon_commands(app, env);
     try {
         app.parse(argc, argv);
@@ -27,7 +28,14 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? pm::k_exit_ok : pm::k_exit_usage;
     }
-    int rc = action ? action() : pm::k_exit_usage;
+    int rc = pm::k_exit_usage;
+    try {
+        rc = action ? action() : pm::k_exit_usage;
+    } catch (const std::exception& e) {
+        // A reply of an unexpected shape must not abort the CLI.
+        std::fprintf(stderr, "pm: internal error: %s\n", e.what());
+        rc = pm::k_exit_failure;
+    }
     std::fflush(stdout);
     return rc;
 }

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 
 #include "daemon/error_log.hpp"
+#include "daemon/ipc/views.hpp"
 #include "daemon/log.hpp"
 
 namespace pm {
@@ -59,16 +61,43 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
                          m_paths.home};
     m_services = std::make_unique<ipc::Services>(
         ipc::Services{*m_table, *m_hub, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
-    m_server->on_closed([this](std::uint64_t conn) { m_hub->drop_connection(conn); });
+    m_server->on_closed([this](std::uint64_t conn) {
+        m_hub->drop_connection(conn);
+        if (m_monitors) {
+            m_monitors->drop_connection(conn);
+        }
+    });
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
     m_self = std::make_unique<metrics::SelfStats>(&m_loop, [this] {
         return std::pair{m_hub->stats().lines, m_hub->stats().bytes};
     });
     m_services->self = m_self.get();
+    m_monitors = std::make_unique<ipc::Monitors>(
+        m_opts.server.max_connections,
+        [this] { return monitor_frame(); },
+        [this](std::uint64_t conn, std::string_view line) {
+            ipc::Connection* c = m_server->find(conn);
+            return c != nullptr && c->send_stream(line) != ipc::StreamSend::gone;
+        });
+    m_services->monitors = m_monitors.get();
+    m_sampler->on_tick([this] { m_monitors->publish(); });
     m_services->dispatch = &m_dispatcher->stats();
 }
 
 Daemon::~Daemon() { teardown(); }
+
+json Daemon::monitor_frame() const {
+    json procs = json::array();
+    for (auto* inst : m_table->all()) {
+        procs.push_back(ipc::instance_json(*m_services, *inst));
+    }
+    metrics::ProcSelf self = metrics::read_proc_self();
+    return json{{"ts", std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count()},
+                {"processes", procs},
+                {"daemon", {{"rss_bytes", self.rss_kb * 1024}, {"connections", m_server->connection_count()}}}};
+}
 
 Result<void> Daemon::start() {
     for (auto [h, sig] : {std::pair{&m_sigterm, SIGTERM}, std::pair{&m_sigint, SIGINT}}) {
@@ -134,6 +163,8 @@ void Daemon::teardown() {
     m_sigint.close();
     m_services->self = nullptr;
     m_services->dispatch = nullptr;
+    m_services->monitors = nullptr;
+    m_monitors.reset();
     m_dispatcher.reset();
     m_self.reset();
     m_server.reset();

@@ -10,6 +10,7 @@
 #include "common/result.hpp"
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
+#include "daemon/ipc/monitors.hpp"
 #include "daemon/ipc/server.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
@@ -44,6 +45,7 @@ public:
 
 private:
     void teardown();
+    json monitor_frame() const;
     static void signal_cb(uv_signal_t* s, int signum) noexcept;
 
     Paths m_paths;
@@ -57,6 +59,7 @@ private:
     std::unique_ptr<ipc::Server> m_server;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;
+    std::unique_ptr<ipc::Monitors> m_monitors;
     uv::Handle<uv_signal_t> m_sigterm;
     uv::Handle<uv_signal_t> m_sigint;
     bool m_shutting_down = false;

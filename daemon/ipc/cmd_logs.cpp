@@ -6,6 +6,7 @@
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/connection.hpp"
+#include "daemon/ipc/monitors.hpp"
 #include "daemon/logs/file_tail.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -169,7 +170,8 @@ Result<json> handle_cancel(CommandContext& ctx, const json& args) {
     if (it == args.end() || !(it->is_number_integer() || it->is_string())) {
         return fail(ErrorCode::bad_args, "'request' must be the id of a stream request");
     }
-    if (!ctx.svc.hub.unfollow(ctx.conn.id(), *it)) {
+    bool monitor = ctx.svc.monitors != nullptr && ctx.svc.monitors->unsubscribe(ctx.conn.id(), *it);
+    if (!monitor && !ctx.svc.hub.unfollow(ctx.conn.id(), *it)) {
         return fail(ErrorCode::not_found, "no stream with that request id on this connection");
     }
     return json{{"cancelled", *it}};

@@ -6,6 +6,7 @@
 #include "common/names.hpp"
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/views.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -16,15 +17,6 @@ namespace pm::ipc {
 namespace {
 
 using sup::Instance;
-
-// An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
-json instance_json(const Services& svc, const Instance& i) {
-    json j = i.to_json();
-    const metrics::Sample* s = i.pid() ? svc.sampler.latest(i.id()) : nullptr;
-    j["cpu"] = s != nullptr ? json(std::round(s->cpu_pct * 10) / 10.0) : json(nullptr);
-    j["memory"] = s != nullptr ? json(s->rss_bytes) : json(nullptr);
-    return j;
-}
 
 json instances_json(const Services& svc, const std::vector<Instance*>& v) {
     json arr = json::array();

@@ -7,6 +7,7 @@
 #include "daemon/error_log.hpp"
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/dispatch.hpp"
+#include "daemon/ipc/monitors.hpp"
 #include "daemon/ipc/server.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
@@ -151,5 +152,16 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
 }
 
 Result<json> handle_errors(CommandContext&, const json&) { return errors_json(); }
+
+Result<json> handle_monitor(CommandContext& ctx, const json&) {
+    if (ctx.svc.monitors == nullptr) {
+        return fail(ErrorCode::internal, "monitoring is not available");
+    }
+    if (auto ok = ctx.svc.monitors->subscribe(ctx.conn.id(), ctx.request_id); !ok) {
+        return ok.error();
+    }
+    ctx.conn.set_streaming();
+    return json{{"interval_ms", ctx.svc.sampler.options().interval_ms}};
+}
 
 }  // namespace pm::ipc

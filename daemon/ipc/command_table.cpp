@@ -43,6 +43,8 @@ constexpr std::array k_commands{
                 "daemon memory, accounted per subsystem"},
     CommandSpec{"performanceStats", handle_performance_stats, flag_none, none(),
                 "requests, latency, loop lag, log rates, sampler cost"},
+    CommandSpec{"monitor", handle_monitor, flag_streaming, none(),
+                "a stats frame for every process after each sampler tick"},
     CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
     CommandSpec{"reloadLogs", handle_reload_logs, flag_mutating, none(),
                 "reopen every log file (external rotation)"},

@@ -49,5 +49,6 @@ Result<json> handle_cancel(CommandContext&, const json&);
 Result<json> handle_memory_stats(CommandContext&, const json&);
 Result<json> handle_performance_stats(CommandContext&, const json&);
 Result<json> handle_errors(CommandContext&, const json&);
+Result<json> handle_monitor(CommandContext&, const json&);
 
 }  // namespace pm::ipc

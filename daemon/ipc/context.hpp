@@ -25,6 +25,7 @@ namespace pm::ipc {
 class Server;
 class Connection;
 struct DispatchStats;
+class Monitors;
 
 struct DaemonInfo {
     int pid = 0;
@@ -41,6 +42,7 @@ struct Services {
     std::function<void()> request_shutdown;  // begins an orderly daemon exit
     metrics::SelfStats* self = nullptr;
     const DispatchStats* dispatch = nullptr;
+    Monitors* monitors = nullptr;
 };
 
 // Completes a deferred reply. Holds ids, not pointers: the client may be gone
