@@ -29,6 +29,10 @@ void print_memory(const json& r) {
     const json& pt = r["process_table"];
     t.add_row({"process table", size_of(pt, "bytes"), "-", fmt::format("{} instances", pt.value("instances", 0))});
     t.add_row({"error log", size_of(r["error_log"], "bytes"), "-", "-"});
+    const json& sp = r["string_pool"];
+    t.add_row({"string pool", size_of(sp, "bytes"), "-",
+               fmt::format("{} strings, {} hits of {} lookups, {} saved", sp.value("entries", 0),
+                           sp.value("hits", 0), sp.value("lookups", 0), size_of(sp, "bytes_saved"))});
     t.print(stdout, false);
     const json& fds = r["fds"];
     std::printf("open fds %d of %s\n", fds.value("open", 0), fds["soft_limit"].dump().c_str());

@@ -60,7 +60,7 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                          m_paths.home};
     m_services = std::make_unique<ipc::Services>(
-        ipc::Services{*m_table, *m_hub, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
+        ipc::Services{*m_table, *m_hub, m_pool, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
     m_server->on_closed([this](std::uint64_t conn) {
         m_hub->drop_connection(conn);
         if (m_monitors) {

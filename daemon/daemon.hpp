@@ -51,6 +51,7 @@ private:
     Paths m_paths;
     DaemonOptions m_opts;
     uv_loop_t m_loop{};
+    StringPool m_pool;  // outlives every spec holding its strings
     std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;

@@ -119,7 +119,7 @@ Result<json> handle_start(CommandContext& ctx, const json& args) {
             }
         }
         if (!by_name) {
-            auto spec = sup::spec_from_json(args, *name);
+            auto spec = sup::spec_from_json(args, *name, ctx.svc.pool);
             if (!spec) {
                 return spec.error();
             }
@@ -128,7 +128,7 @@ Result<json> handle_start(CommandContext& ctx, const json& args) {
             }
         }
     } else {
-        auto spec = sup::spec_from_json(args, *name);
+        auto spec = sup::spec_from_json(args, *name, ctx.svc.pool);
         if (!spec) {
             return spec.error();
         }
@@ -213,7 +213,7 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     }
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();
-    j["env"] = spec.env;
+    j["env"] = sup::strings_of(spec.env);
     json insts = instances_json(ctx.svc, *sel);
     for (std::size_t k = 0; k < sel->size(); ++k) {
         insts[k]["history"] = ctx.svc.sampler.history_json((*sel)[k]->id());

@@ -25,6 +25,14 @@ json histogram_json(const Histogram& h) {
                 {"mean_us", h.mean()}};
 }
 
+json pool_json(const StringPoolStats& s) {
+    return json{{"entries", s.entries},
+                {"bytes", s.bytes},
+                {"lookups", s.lookups},
+                {"hits", s.hits},
+                {"bytes_saved", s.bytes_saved}};
+}
+
 std::int64_t unix_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -80,6 +88,7 @@ Result<json> handle_memory_stats(CommandContext& ctx, const json& args) {
                            {"instances", svc.table.instance_count()},
                            {"waiters", svc.table.waiter_count()}}},
         {"error_log", {{"bytes", error_log_bytes()}}},
+        {"string_pool", pool_json(svc.pool.stats())},
         {"fds", {{"open", self.fds}, {"soft_limit", nofile.rlim_cur}, {"hard_limit", nofile.rlim_max}}},
         {"rss_trend_kb", svc.self != nullptr ? svc.self->rss_trend() : json::array()},
     };

@@ -8,6 +8,7 @@
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
+#include "common/string_pool.hpp"
 
 namespace pm::sup {
 class ProcessTable;
@@ -36,6 +37,7 @@ struct DaemonInfo {
 struct Services {
     sup::ProcessTable& table;
     logs::LogHub& hub;
+    StringPool& pool;
     metrics::Sampler& sampler;
     Server& server;
     DaemonInfo info;

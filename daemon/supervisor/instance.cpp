@@ -248,7 +248,7 @@ void Instance::spawn() {
     if (rc != 0) {
         m_hub.discard_pipes(pipes);
         m_proc.close(true);
-        m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0],
+        m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0].view(),
                                    uv_err_name(rc), uv_strerror(rc));
         report_error(ErrorKind::spawn_failed, fmt::format("{}: {}", display_name(), m_last_error));
         handle(ProcEvent::spawn_failed);

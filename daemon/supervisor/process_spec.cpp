@@ -113,9 +113,9 @@ std::string signal_name(int sig) {
 json ProcessSpec::to_json() const {
     return json{
         {"name", name},
-        {"argv", argv},
+        {"argv", strings_of(argv)},
         {"shell", shell},
-        {"cwd", cwd},
+        {"cwd", cwd.str()},
         {"instances", instances},
         {"restart", sup::to_string(restart.mode)},
         {"max_restarts", restart.max_restarts},
@@ -133,18 +133,26 @@ json ProcessSpec::to_json() const {
     };
 }
 
-Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
+std::vector<std::string> strings_of(const std::vector<InternedString>& v) {
+    std::vector<std::string> out;
+    out.reserve(v.size());
+    for (const auto& s : v) {
+        out.push_back(s.str());
+    }
+    return out;
+}
+
+Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool) {
     ProcessSpec spec;
     spec.name = std::move(name);
     auto argv = arg_string_list(args, "argv", k_max_argv);
     if (!argv) {
         return argv.error();
     }
-    spec.argv = std::move(*argv);
-    if (spec.argv.empty() || spec.argv[0].empty()) {
+    if (argv->empty() || (*argv)[0].empty()) {
         return fail(ErrorCode::bad_args, "'argv' must name a command");
     }
-    for (const auto& a : spec.argv) {
+    for (const auto& a : *argv) {
         if (a.find('\0') != std::string::npos) {
             return fail(ErrorCode::bad_args, "'argv' must not contain NUL bytes");
         }
@@ -156,16 +164,19 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
     spec.shell = *shell;
     if (spec.shell) {
         std::string joined;
-        for (const auto& a : spec.argv) {
+        for (const auto& a : *argv) {
             joined += (joined.empty() ? "" : " ") + a;
         }
-        spec.argv = {"/bin/sh", "-c", joined};
+        *argv = {"/bin/sh", "-c", joined};
+    }
+    for (const auto& a : *argv) {
+        spec.argv.push_back(pool.intern(a));
     }
     auto cwd = arg_string(args, "cwd", "/");
     if (!cwd) {
         return cwd.error();
     }
-    spec.cwd = *cwd;
+    spec.cwd = pool.intern(*cwd);
     // Base environment (the client's) overridden by explicit variables.
     auto base = arg_string_map(args, "env_base", k_max_env);
     auto extra = arg_string_map(args, "env", k_max_env);
@@ -183,7 +194,7 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name) {
             v.find('\0') != std::string::npos) {
             return fail(ErrorCode::bad_args, fmt::format("invalid environment variable '{}'", k));
         }
-        spec.env.push_back(k + "=" + v);
+        spec.env.push_back(pool.intern(k + "=" + v));
     }
     auto instances = arg_int(args, "instances", 1, 1, k_max_instances);
     if (!instances) {

@@ -8,6 +8,7 @@
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
+#include "common/string_pool.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/restart_policy.hpp"
 
@@ -19,10 +20,11 @@ inline constexpr std::int64_t k_max_instances = 1024;
 
 struct ProcessSpec {
     std::string name;
-    std::vector<std::string> argv;  // exec'd directly (argv[0] looked up in PATH)
-    bool shell = false;             // argv was wrapped in /bin/sh -c by request
-    std::string cwd;
-    std::vector<std::string> env;   // full "K=V" environment of the child
+    // Strings are pooled: specs of many processes share argv, cwd and env entries.
+    std::vector<InternedString> argv;  // exec'd directly (argv[0] looked up in PATH)
+    bool shell = false;                // argv was wrapped in /bin/sh -c by request
+    InternedString cwd;
+    std::vector<InternedString> env;   // full "K=V" environment of the child
     std::int64_t instances = 1;
     RestartPolicy restart;
     std::int64_t kill_timeout_ms = 10000;
@@ -34,7 +36,9 @@ struct ProcessSpec {
 };
 
 // Builds a spec from start arguments. `name` must already be resolved.
-Result<ProcessSpec> spec_from_json(const json& args, std::string name);
+Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool);
+// Plain strings of pooled ones (for JSON and display).
+std::vector<std::string> strings_of(const std::vector<InternedString>& v);
 
 // "SIGTERM", "TERM", "15" -> 15.
 Result<int> parse_signal(std::string_view text);

@@ -150,13 +150,8 @@ std::size_t ProcessTable::memory_bytes() const {
     for (const auto& [name, app] : m_apps) {
         n += sizeof(App) + name.capacity();
         const ProcessSpec& s = *app->spec;
-        n += sizeof(ProcessSpec) + s.cwd.capacity();
-        for (const auto& a : s.argv) {
-            n += sizeof(std::string) + a.capacity();
-        }
-        for (const auto& e : s.env) {
-            n += sizeof(std::string) + e.capacity();
-        }
+        // Pooled strings are counted by the pool; the spec holds handles.
+        n += sizeof(ProcessSpec) + (s.argv.size() + s.env.size()) * sizeof(InternedString);
         n += app->instances.size() *
              (sizeof(Instance) + 3 * sizeof(uv_timer_t) + sizeof(uv_process_t));
     }

@@ -23,18 +23,20 @@ json with(json args, const std::string& key, json value) {
 
 std::string code_of(const pm::Error& e) { return std::string(pm::to_string(e.code)); }
 
+pm::StringPool g_pool;
+
 }  // namespace
 
 TEST_SUITE("supervisor") {
 
 TEST_CASE("spec_from_json applies every default once") {
-    auto r = sup::spec_from_json(minimal(), "web");
+    auto r = sup::spec_from_json(minimal(), "web", g_pool);
     REQUIRE(r.has_value());
     const ProcessSpec& s = *r;
     CHECK(s.name == "web");
-    CHECK(s.argv == std::vector<std::string>{"/bin/true"});
+    CHECK(sup::strings_of(s.argv) == std::vector<std::string>{"/bin/true"});
     CHECK(s.shell == false);
-    CHECK(s.cwd == "/");
+    CHECK(s.cwd.str() == "/");
     CHECK(s.env.empty());
     CHECK(s.instances == 1);
     CHECK(s.restart.mode == sup::RestartMode::always);
@@ -60,10 +62,10 @@ TEST_CASE("spec_from_json reads every explicit field") {
         {"kill_timeout", "2m"},
         {"stop_signal", "SIGINT"},
     };
-    auto r = sup::spec_from_json(args, "api");
+    auto r = sup::spec_from_json(args, "api", g_pool);
     REQUIRE(r.has_value());
-    CHECK(r->argv == std::vector<std::string>{"node", "server.js"});
-    CHECK(r->cwd == "/srv/app");
+    CHECK(sup::strings_of(r->argv) == std::vector<std::string>{"node", "server.js"});
+    CHECK(r->cwd.str() == "/srv/app");
     CHECK(r->instances == 4);
     CHECK(r->restart.mode == sup::RestartMode::on_failure);
     CHECK(r->restart.max_restarts == 3);
@@ -95,7 +97,7 @@ TEST_CASE("durations are integers in milliseconds or strings with units") {
     for (const auto& row : rows) {
         CAPTURE(row.key);
         CAPTURE(row.value.dump());
-        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web");
+        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web", g_pool);
         REQUIRE(r.has_value());
         std::string key = row.key;
         std::int64_t got = key == "min_uptime"      ? r->restart.min_uptime_ms
@@ -125,7 +127,7 @@ TEST_CASE("bad durations are rejected as bad_args") {
     for (const auto& row : rows) {
         CAPTURE(row.key);
         CAPTURE(row.value.dump());
-        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web");
+        auto r = sup::spec_from_json(with(minimal(), row.key, row.value), "web", g_pool);
         REQUIRE_FALSE(r.has_value());
         CHECK(code_of(r.error()) == "bad_args");
         CHECK(r.error().message.find(row.key) != std::string::npos);
@@ -137,17 +139,17 @@ TEST_CASE("duration strings obey the same 7 day cap as integers") {
     // units must not slip through.
     for (const char* key : {"min_uptime", "restart_delay", "max_backoff", "kill_timeout"}) {
         CAPTURE(key);
-        auto at_cap = sup::spec_from_json(with(minimal(), key, "7d"), "web");
+        auto at_cap = sup::spec_from_json(with(minimal(), key, "7d"), "web", g_pool);
         CHECK(at_cap.has_value());
-        auto as_int = sup::spec_from_json(with(minimal(), key, 8LL * 86400 * 1000), "web");
+        auto as_int = sup::spec_from_json(with(minimal(), key, 8LL * 86400 * 1000), "web", g_pool);
         CHECK_FALSE(as_int.has_value());
-        auto as_string = sup::spec_from_json(with(minimal(), key, "8d"), "web");
+        auto as_string = sup::spec_from_json(with(minimal(), key, "8d"), "web", g_pool);
         CHECK_FALSE(as_string.has_value());
     }
 }
 
 TEST_CASE("a small max_backoff lowers the backoff base with it") {
-    auto r = sup::spec_from_json(with(minimal(), "max_backoff", 40), "web");
+    auto r = sup::spec_from_json(with(minimal(), "max_backoff", 40), "web", g_pool);
     REQUIRE(r.has_value());
     CHECK(r->restart.max_backoff_ms == 40);
     CHECK(r->restart.backoff_base_ms == 40);
@@ -155,12 +157,12 @@ TEST_CASE("a small max_backoff lowers the backoff base with it") {
 
 TEST_CASE("shell mode wraps the joined command in sh -c") {
     json args = {{"argv", {"echo $HOME", "&&", "sleep 1"}}, {"shell", true}};
-    auto r = sup::spec_from_json(args, "sh");
+    auto r = sup::spec_from_json(args, "sh", g_pool);
     REQUIRE(r.has_value());
     CHECK(r->shell == true);
-    CHECK(r->argv == std::vector<std::string>{"/bin/sh", "-c", "echo $HOME && sleep 1"});
+    CHECK(sup::strings_of(r->argv) == std::vector<std::string>{"/bin/sh", "-c", "echo $HOME && sleep 1"});
     SUBCASE("shell must be a boolean") {
-        auto bad = sup::spec_from_json(with(minimal(), "shell", "yes"), "sh");
+        auto bad = sup::spec_from_json(with(minimal(), "shell", "yes"), "sh", g_pool);
         REQUIRE_FALSE(bad.has_value());
         CHECK(code_of(bad.error()) == "bad_args");
     }
@@ -170,9 +172,9 @@ TEST_CASE("explicit env overrides the base environment") {
     json args = minimal();
     args["env_base"] = {{"PATH", "/usr/bin"}, {"HOME", "/home/u"}, {"LANG", "C"}};
     args["env"] = {{"LANG", "C.UTF-8"}, {"PORT", "8080"}, {"EMPTY", ""}};
-    auto r = sup::spec_from_json(args, "web");
+    auto r = sup::spec_from_json(args, "web", g_pool);
     REQUIRE(r.has_value());
-    CHECK(r->env == std::vector<std::string>{"EMPTY=", "HOME=/home/u", "LANG=C.UTF-8",
+    CHECK(sup::strings_of(r->env) == std::vector<std::string>{"EMPTY=", "HOME=/home/u", "LANG=C.UTF-8",
                                              "PATH=/usr/bin", "PORT=8080"});
 }
 
@@ -193,7 +195,7 @@ TEST_CASE("invalid environment entries are rejected") {
     };
     for (const auto& row : rows) {
         CAPTURE(row.what);
-        auto r = sup::spec_from_json(with(minimal(), row.field, row.env), "web");
+        auto r = sup::spec_from_json(with(minimal(), row.field, row.env), "web", g_pool);
         REQUIRE_FALSE(r.has_value());
         CHECK(code_of(r.error()) == "bad_args");
     }
@@ -209,7 +211,7 @@ TEST_CASE("instances must be between 1 and the maximum") {
     };
     for (const auto& row : rows) {
         CAPTURE(row.value.dump());
-        auto r = sup::spec_from_json(with(minimal(), "instances", row.value), "web");
+        auto r = sup::spec_from_json(with(minimal(), "instances", row.value), "web", g_pool);
         REQUIRE(r.has_value() == row.ok);
         if (row.ok) {
             CHECK(r->instances == row.value.get<std::int64_t>());
@@ -223,16 +225,16 @@ TEST_CASE("instances must be between 1 and the maximum") {
 TEST_CASE("an unknown restart mode is rejected") {
     for (const char* mode : {"sometimes", "on_failure", "", "ALWAYS"}) {
         CAPTURE(mode);
-        auto r = sup::spec_from_json(with(minimal(), "restart", mode), "web");
+        auto r = sup::spec_from_json(with(minimal(), "restart", mode), "web", g_pool);
         REQUIRE_FALSE(r.has_value());
         CHECK(code_of(r.error()) == "bad_args");
     }
-    auto wrong_type = sup::spec_from_json(with(minimal(), "restart", 1), "web");
+    auto wrong_type = sup::spec_from_json(with(minimal(), "restart", 1), "web", g_pool);
     REQUIRE_FALSE(wrong_type.has_value());
     CHECK(code_of(wrong_type.error()) == "bad_args");
     for (const char* mode : {"always", "on-failure", "never"}) {
         CAPTURE(mode);
-        auto ok = sup::spec_from_json(with(minimal(), "restart", mode), "web");
+        auto ok = sup::spec_from_json(with(minimal(), "restart", mode), "web", g_pool);
         REQUIRE(ok.has_value());
         CHECK(sup::to_string(ok->restart.mode) == mode);
     }
@@ -254,7 +256,7 @@ TEST_CASE("a start without a command is rejected") {
     };
     for (const auto& row : rows) {
         CAPTURE(row.what);
-        auto r = sup::spec_from_json(row.args, "web");
+        auto r = sup::spec_from_json(row.args, "web", g_pool);
         REQUIRE_FALSE(r.has_value());
         CHECK(code_of(r.error()) == "bad_args");
     }
@@ -268,11 +270,11 @@ TEST_CASE("stop_signal accepts names and numbers") {
     const Row rows[] = {{"SIGTERM", SIGTERM}, {"INT", SIGINT}, {"9", SIGKILL}, {"SIGHUP", SIGHUP}};
     for (const auto& row : rows) {
         CAPTURE(row.text);
-        auto r = sup::spec_from_json(with(minimal(), "stop_signal", row.text), "web");
+        auto r = sup::spec_from_json(with(minimal(), "stop_signal", row.text), "web", g_pool);
         REQUIRE(r.has_value());
         CHECK(r->stop_signal == row.sig);
     }
-    auto bad = sup::spec_from_json(with(minimal(), "stop_signal", "SIGNOPE"), "web");
+    auto bad = sup::spec_from_json(with(minimal(), "stop_signal", "SIGNOPE"), "web", g_pool);
     REQUIRE_FALSE(bad.has_value());
     CHECK(code_of(bad.error()) == "bad_args");
 }
@@ -326,7 +328,7 @@ TEST_CASE("spec to_json reports the effective settings") {
                  {"kill_timeout", "3s"},
                  {"stop_signal", "INT"},
                  {"env", {{"A", "1"}}}};
-    auto r = sup::spec_from_json(args, "app");
+    auto r = sup::spec_from_json(args, "app", g_pool);
     REQUIRE(r.has_value());
     json j = r->to_json();
     CHECK(j["name"] == "app");
