@@ -1,0 +1,197 @@
+// The daemon itself: single instance, autostart, kill, signals, files,
+// stale sockets and hung-daemon timeouts.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+
+using namespace pm::test;
+
+namespace {
+
+// Starts a few processes whose trees reach past the direct child.
+void start_workload(const TempHome& home) {
+    REQUIRE(start_child(home, "plain", {"sleep"}).exit_code == 0);
+    REQUIRE(start_child(home, "tree", {"fork-tree", "3", home.file("tree.pids"), "sleep"}).exit_code == 0);
+    REQUIRE(start_child(home, "df", {"double-fork", home.file("gc.pid"), "sleep"}).exit_code == 0);
+    REQUIRE(start_child(home, "stubborn", {"ignore-term", "pidfile", home.file("stubborn.pid"), "sleep"},
+                        {"--kill-timeout", "300ms"})
+                .exit_code == 0);
+    REQUIRE(wait_until(
+        [&] {
+            return read_pids(home.file("tree.pids")).size() == 3 && file_exists(home.file("gc.pid")) &&
+                   file_exists(home.file("stubborn.pid"));
+        },
+        5s, "every workload process is up"));
+    // The test's processes: 4 direct children, 3 tree members, 1 grandchild.
+    CHECK(home.tagged().size() >= 8);
+}
+
+bool wait_untagged(const TempHome& home) {
+    return wait_until(
+        [&](std::string& observed) {
+            auto t = home.tagged();
+            observed = describe_pids(t);
+            return t.empty();
+        },
+        3s, "no process of this test is alive");
+}
+
+struct Continue {  // resumes a SIGSTOPped pmd whatever happens
+    pid_t pid;
+    ~Continue() { ::kill(pid, SIGCONT); }
+};
+
+}  // namespace
+
+TEST_SUITE("integration/daemon") {
+
+TEST_CASE("a second pmd on the same home exits non-zero naming the running pid") {
+    TempHome home;
+    pid_t first = home.pmd_child();
+    RunResult second = run_process(PMD_BIN, {"--foreground"}, home.env(), 10s);
+    CHECK(second.exit_code != 0);
+    CHECK_MESSAGE(second.err.find("already running (pid " + std::to_string(first) + ")") != std::string::npos,
+                  describe(second));
+
+    RunResult ping = run_pm(home, {"--json", "version"});
+    REQUIRE_MESSAGE(ping.exit_code == 0, describe(ping));
+    json v = json::parse(ping.out, nullptr, false);
+    CHECK(v["pid"] == first);
+    CHECK(pmd_pid(home) == first);
+    CHECK(home.daemons() == std::vector<pid_t>{first});
+}
+
+TEST_CASE("concurrent pm commands autostart exactly one daemon") {
+    TempHome home(no_daemon());
+    std::vector<Spawned> runs;
+    for (int i = 0; i < 8; ++i) {
+        runs.push_back(spawn_pm(home, {"ping"}));
+    }
+    for (auto& s : runs) {
+        RunResult r = finish(s);
+        CHECK_MESSAGE(r.exit_code == 0, describe(r));
+        CHECK(r.out == "pong\n");
+    }
+    CHECK(wait_until(
+        [&](std::string& observed) {
+            auto d = home.daemons();
+            observed = describe_pids(d);
+            return d.size() == 1;
+        },
+        5s, "exactly one pmd serves the home"));
+    auto d = home.daemons();
+    REQUIRE(d.size() == 1);
+    CHECK(pmd_pid(home) == d[0]);
+    CHECK(run_pm(home, {"--no-autostart", "ping"}).exit_code == 0);
+}
+
+TEST_CASE("pm --no-autostart with no daemon exits 4 and starts nothing") {
+    TempHome home(no_daemon());
+    RunResult r = run_pm(home, {"--no-autostart", "ping"});
+    CHECK_MESSAGE(r.exit_code == 4, describe(r));
+    CHECK(home.daemons().empty());
+    CHECK_FALSE(file_exists(home.sock()));
+
+    RunResult env = run_pm(home, {"ping"}, {"PM_NO_AUTOSTART=1"});
+    CHECK_MESSAGE(env.exit_code == 4, describe(env));
+    CHECK(home.daemons().empty());
+}
+
+TEST_CASE("pm kill stops every managed process and removes pmd.sock and pmd.pid") {
+    TempHome home;
+    start_workload(home);
+
+    RunResult r = run_pm(home, {"kill"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(r.out.find("4 processes stopped") != std::string::npos);
+    auto status = home.wait_pmd_exit(10s);
+    REQUIRE_MESSAGE(status.has_value(), "pmd did not exit after pm kill");
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 0);
+    CHECK(wait_untagged(home));
+    CHECK_FALSE(file_exists(home.sock()));
+    CHECK_FALSE(file_exists(home.pid_file()));
+}
+
+TEST_CASE("SIGTERM to pmd stops every managed process and pmd exits 0") {
+    TempHome home;
+    start_workload(home);
+
+    REQUIRE(::kill(home.pmd_child(), SIGTERM) == 0);
+    auto status = home.wait_pmd_exit(10s);
+    REQUIRE_MESSAGE(status.has_value(), "pmd did not exit after SIGTERM");
+    CHECK(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) == 0);
+    CHECK(wait_untagged(home));
+    CHECK_FALSE(file_exists(home.sock()));
+    CHECK_FALSE(file_exists(home.pid_file()));
+}
+
+TEST_CASE("pm kill with no daemon running exits 4 and does not start one") {
+    TempHome home(no_daemon());
+    RunResult r = run_pm(home, {"kill"});
+    CHECK_MESSAGE(r.exit_code == 4, describe(r));
+    CHECK(home.daemons().empty());
+}
+
+TEST_CASE("pmd makes PM_HOME 0700 and pmd.sock 0600 and writes its pid to pmd.pid") {
+    TempHome home(no_daemon());
+    REQUIRE(::chmod(home.path().c_str(), 0755) == 0);
+    pid_t pmd = home.start_pmd();
+
+    struct stat st{};
+    REQUIRE(::stat(home.path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 07777) == 0700);
+    REQUIRE(::stat(home.file("logs").c_str(), &st) == 0);
+    CHECK((st.st_mode & 077) == 0);
+    REQUIRE(::lstat(home.sock().c_str(), &st) == 0);
+    CHECK(S_ISSOCK(st.st_mode));
+    CHECK((st.st_mode & 07777) == 0600);
+    CHECK(read_file(home.pid_file()) == std::to_string(pmd) + "\n");
+}
+
+TEST_CASE("a stale socket left by a SIGKILLed pmd is replaced by the next pmd") {
+    TempHome home;
+    pid_t first = home.pmd_child();
+    REQUIRE(::kill(first, SIGKILL) == 0);
+    REQUIRE(home.wait_pmd_exit(5s).has_value());
+    REQUIRE(file_exists(home.sock()));  // left behind
+    CHECK(run_pm(home, {"--no-autostart", "ping"}).exit_code == 4);
+
+    pid_t second = home.start_pmd();
+    CHECK(second != first);
+    RunResult ping = run_pm(home, {"--no-autostart", "ping"});
+    CHECK_MESSAGE(ping.exit_code == 0, describe(ping));
+    CHECK(pmd_pid(home) == second);
+}
+
+TEST_CASE("pm --timeout gives up on a hung daemon with exit 4") {
+    TempHome home;
+    pid_t pmd = home.pmd_child();
+    {
+        REQUIRE(::kill(pmd, SIGSTOP) == 0);
+        Continue resume{pmd};
+        RunResult r = run_pm(home, {"--timeout", "300ms", "ping"});
+        CHECK_MESSAGE(r.exit_code == 4, describe(r));
+        CHECK(r.elapsed >= 300ms);
+        CHECK_MESSAGE(r.elapsed < 3s, describe(r));
+    }
+    RunResult ping = run_pm(home, {"ping"});
+    CHECK_MESSAGE(ping.exit_code == 0, describe(ping));
+}
+
+TEST_CASE("pm version reports the daemon's pid and home") {
+    TempHome home;
+    RunResult r = run_pm(home, {"--json", "version"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    json v = json::parse(r.out, nullptr, false);
+    REQUIRE(v.is_object());
+    CHECK(v["pid"] == home.pmd_child());
+    CHECK(v["home"] == home.path());
+    CHECK(v["protocol"] == 1);
+}
+
+}  // TEST_SUITE
