@@ -73,17 +73,42 @@ Result<void> Client::start_daemon() {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    // pmd's start-up errors (bad PM_HOME, ...) come back on a pipe.
+    int err_pipe[2];
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return fail(ErrorCode::unreachable, fmt::format("pipe: {}", std::strerror(errno)));
+    }
+    posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
     pid_t pid = 0;
     int rc = posix_spawnp(&pid, pmd.c_str(), &fa, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
+    ::close(err_pipe[1]);
+    UniqueFd err_read(err_pipe[0]);
     if (rc != 0) {
         return fail(ErrorCode::unreachable,
                     fmt::format("unable to start pmd ({}): {}", pmd, std::strerror(rc)));
     }
+    std::string message;
+    char buf[1024];
+    ssize_t n = 0;
+    while ((n = ::read(err_read.get(), buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+        if (n > 0 && message.size() < 4096) {
+            message.append(buf, static_cast<std::size_t>(n));
+        }
+    }
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    // Losing the start race to another pm's pmd is fine: we use the winner.
+    if (failed && message.find("already running") == std::string::npos) {
+        while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+            message.pop_back();
+        }
+        return fail(ErrorCode::unreachable,
+                    message.empty() ? std::string("pmd failed to start") : message);
     }
     return {};
 }

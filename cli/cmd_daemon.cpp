@@ -27,7 +27,7 @@ void add_daemon_commands(CLI::App& app, CommandEnv env) {
     auto* kill = app.add_subcommand("kill", "stop every process and the daemon");
     kill->callback([env] {
         env.action = [g = &env.global] {
-            GlobalOptions opts = *g;
+            GlobalOptions opts = for_stop_wait(*g);
             opts.no_autostart = true;  // never start a daemon just to kill it
             return run_request(opts, "kill", json::object(), [](const json& r) {
                 std::printf("pmd stopped (%d processes stopped)\n", r.value("stopped", 0));

@@ -44,7 +44,7 @@ void write_all(int fd, std::string_view s) {
     }
 }
 
-// Prints one event for a person or a script. Returns false on a gap.
+// Prints one log or gap event for a person or a script.
 void print_event(const json& ev, const LogsOptions& o, const GlobalOptions& g, bool colour) {
     const json& d = ev["data"];
     std::string kind = ev.value("event", "");
@@ -70,7 +70,10 @@ void print_event(const json& ev, const LogsOptions& o, const GlobalOptions& g, b
         text = d.value("line", "");
     }
     if (o.raw) {
-        text.push_back('\n');
+        // Pieces of a cut or idle-flushed line continue on the next record.
+        if (!d.value("partial", false)) {
+            text.push_back('\n');
+        }
         write_all(1, text);
         return;
     }

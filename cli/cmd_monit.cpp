@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
+#include <memory>
+#include <optional>
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
@@ -78,7 +80,7 @@ void render(const View& v) {
                   {"", "", "", "", state_colour(state)});
     }
     std::fputs(out.c_str(), stdout);
-    t.print(stdout, true);
+    t.print(stdout, use_colour(stdout));
     const json& d = v.frame.value("daemon", json::object());
     std::printf("\npmd rss %s, %s connections\n", format_size(d.value("rss_bytes", std::int64_t{0})).c_str(),
                 d["connections"].dump().c_str());
@@ -130,8 +132,9 @@ int run_monit(const GlobalOptions& g) {
     if (auto id = stats->send_request("monitor", json::object()); !id) {
         return report_error(g, id.error());
     }
-    TerminalGuard term;
+    std::optional<Error> lost;
     View view;
+    auto guard = std::make_unique<TerminalGuard>();
     std::int64_t log_req = 0;
     while (g_quit == 0) {
         pollfd fds[3] = {{0, POLLIN, 0}, {stats->fd(), POLLIN, 0}, {logs->fd(), POLLIN, 0}};
@@ -156,7 +159,8 @@ int run_monit(const GlobalOptions& g) {
             }
         }
         if (fds[1].revents & (POLLIN | POLLHUP)) {
-            if (!stats->fill()) {
+            if (auto ok = stats->fill(); !ok) {
+                lost = ok.error();
                 break;
             }
             while (auto m = stats->take_buffered()) {
@@ -167,7 +171,8 @@ int run_monit(const GlobalOptions& g) {
             }
         }
         if (fds[2].revents & (POLLIN | POLLHUP)) {
-            if (!logs->fill()) {
+            if (auto ok = logs->fill(); !ok) {
+                lost = ok.error();
                 break;
             }
             while (auto m = logs->take_buffered()) {
@@ -200,7 +205,8 @@ int run_monit(const GlobalOptions& g) {
             render(view);
         }
     }
-    return k_exit_ok;
+    guard.reset();  // restore the terminal before printing anything
+    return lost ? report_error(g, *lost) : k_exit_ok;
 }
 
 void add_monit_command(CLI::App& app, CommandEnv env) {

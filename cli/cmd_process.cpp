@@ -1,10 +1,12 @@
 // Process commands: start, stop, restart, delete, list, show.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/ecosystem.hpp"
 #include "cli/render/table.hpp"
 #include "common/units.hpp"
 #include "common/words.hpp"
@@ -26,6 +28,7 @@ struct StartOptions {
     std::string log_buffer, max_log_size, max_memory;
     int log_files = -1;
     bool merge_logs = false;
+    std::string only;
     std::vector<std::string> command;
 };
 
@@ -99,7 +102,9 @@ Result<json> start_args(const StartOptions& o) {
         if (!value->empty()) {
             auto ms = parse_duration_ms(*value);
             if (!ms) {
-                return fail(ErrorCode::usage, fmt::format("--{}: {}", key, ms.error().message));
+                std::string flag = key;
+                std::replace(flag.begin(), flag.end(), '_', '-');
+                return fail(ErrorCode::usage, fmt::format("--{}: {}", flag, ms.error().message));
             }
             args[key] = *ms;
         }
@@ -137,12 +142,14 @@ void add_selector_command(CLI::App& app, CommandEnv env, const char* name, const
                           const char* cmd, Render render) {
     auto* sub = app.add_subcommand(name, help);
     auto sel = std::make_shared<std::vector<std::string>>();
-    sub->add_option("selector", *sel, "name, name:index, numeric id, or all")->required();
+    sub->add_option("selector", *sel, "name, name:index, numeric id, all, or an ecosystem file")->required();
     sub->callback([env, sel, cmd, render] {
         env.action = [g = &env.global, sel, cmd, render] {
             int worst = k_exit_ok;
+            GlobalOptions opts = for_stop_wait(*g);
             for (const auto& s : *sel) {
-                int rc = run_request(*g, cmd, json{{"selector", s}}, render);
+                int rc = is_ecosystem_file(s) ? act_on_ecosystem(opts, cmd, s, render)
+                                              : run_request(opts, cmd, json{{"selector", s}}, render);
                 worst = worst == k_exit_ok ? rc : worst;
             }
             return worst;
@@ -157,7 +164,9 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     auto* start = app.add_subcommand("start", "start a command (or a stopped process by name)");
     start->add_option("--name,-n", o->name, "process name (default: the command's basename)");
     start->add_option("--cwd", o->cwd, "working directory (default: the current one)");
-    start->add_option("--env,-e", o->env, "KEY=VALUE added to the environment (repeatable)");
+    // One value per --env: the command that follows must not be taken as more.
+    start->add_option("--env,-e", o->env, "KEY=VALUE added to the environment (repeatable)")
+        ->allow_extra_args(false);
     start->add_option("--instances,-i", o->instances, "how many instances")->check(CLI::Range(1, 1024));
     start->add_option("--restart", o->restart, "always | on-failure | never (default always)")
         ->check(CLI::IsMember({"always", "on-failure", "never"}));
@@ -173,15 +182,25 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--max-log-size", o->max_log_size, "rotate log files at this size (default 10M)");
     start->add_option("--log-files", o->log_files, "rotated log files kept (default 5)")
         ->check(CLI::Range(0, 10000));
+    start->add_option("--only", o->only, "with an ecosystem file: start only these apps (a,b,...)");
     start->add_option("--max-memory", o->max_memory, "restart when memory stays above this (e.g. 200M)");
     start->add_flag("--merge-logs", o->merge_logs, "all instances write one pair of log files");
     start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
     start->prefix_command();
     start->callback([env, o, start] {
-        for (const auto& extra : start->remaining()) {
-            o->command.push_back(extra);
+        // After "--" CLI11 puts the whole command in the positional and leaves
+        // the separator itself in remaining(): it is not part of the command.
+        auto rest = start->remaining();
+        if (!(rest.size() == 1 && rest[0] == "--")) {
+            o->command.insert(o->command.end(), rest.begin(), rest.end());
         }
         env.action = [g = &env.global, o] {
+            if (o->command.size() == 1 && o->name.empty() && is_ecosystem_file(o->command[0])) {
+                return start_ecosystem(*g, o->command[0], o->only, client_environment());
+            }
+            if (!o->only.empty()) {
+                return report_error(*g, Error{ErrorCode::usage, "--only applies to ecosystem files"});
+            }
             auto args = start_args(*o);
             if (!args) {
                 return report_error(*g, args.error());

@@ -8,6 +8,14 @@
 
 namespace pm::cli {
 
+GlobalOptions for_stop_wait(const GlobalOptions& g) {
+    GlobalOptions o = g;
+    if (!o.timeout_given) {
+        o.timeout = k_stop_wait_timeout;
+    }
+    return o;
+}
+
 int report_error(const GlobalOptions& g, const Error& err) {
     if (g.json) {
         json j{{"ok", false}, {"error", {{"code", to_string(err.code)}, {"message", err.message}}}};

@@ -16,7 +16,14 @@ struct GlobalOptions {
     bool json = false;
     std::string timeout = "10s";
     bool no_autostart = false;
+    bool timeout_given = false;  // --timeout on the command line
 };
+
+// Commands whose reply waits for processes to exit (stop, restart, delete,
+// kill, scale) may legitimately take the kill timeout (default 10 s): without
+// an explicit --timeout they wait this long for the reply.
+inline constexpr const char* k_stop_wait_timeout = "70s";
+GlobalOptions for_stop_wait(const GlobalOptions& g);
 
 // Set by a subcommand's callback; main runs it and exits with its result.
 using Action = std::function<int()>;
@@ -40,5 +47,11 @@ void add_daemon_commands(CLI::App& app, CommandEnv env);
 void add_log_commands(CLI::App& app, CommandEnv env);
 void add_stats_commands(CLI::App& app, CommandEnv env);
 void add_monit_command(CLI::App& app, CommandEnv env);
+void add_state_commands(CLI::App& app, CommandEnv env);
+// Ecosystem files (cmd_state.cpp).
+int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
+                    const json& env_base);
+int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
+                     const Render& render);
 
 }  // namespace pm::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     pm::cli::add_log_commands(app, env);
     pm::cli::add_stats_commands(app, env);
     pm::cli::add_monit_command(app, env);
+    pm::cli::add_state_commands(app, env);
     pm::cli::add_daemon_commands(app, env);
     try {
         app.parse(argc, argv);
@@ -28,6 +29,7 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? pm::k_exit_ok : pm::k_exit_usage;
     }
+    g.timeout_given = app.count("--timeout") > 0;
     int rc = pm::k_exit_usage;
     try {
         rc = action ? action() : pm::k_exit_usage;

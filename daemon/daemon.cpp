@@ -9,7 +9,9 @@
 #include <cmath>
 
 #include "daemon/error_log.hpp"
+#include "daemon/ipc/process_ops.hpp"
 #include "daemon/ipc/views.hpp"
+#include "daemon/store/dump_file.hpp"
 #include "daemon/log.hpp"
 
 namespace pm {
@@ -109,6 +111,19 @@ Result<void> Daemon::start() {
     return m_server->listen(m_paths.sock());
 }
 
+void Daemon::resurrect() {
+    auto loaded = store::read_dump(m_paths.dump());
+    if (!loaded) {
+        PM_LOG(warn, "resurrect: {}", loaded.error().message);
+        return;
+    }
+    if (!loaded->warning.empty()) {
+        report_error(ErrorKind::internal, loaded->warning);
+    }
+    json r = ipc::restore_apps(*m_services, loaded->doc);
+    PM_LOG(info, "resurrect: {} restored from {}", r["restored"].size(), loaded->source);
+}
+
 void Daemon::signal_cb(uv_signal_t* s, int signum) noexcept {
     if (auto* self = static_cast<Daemon*>(s->data)) {
         PM_LOG(info, "received signal {}, shutting down", signum);
@@ -132,12 +147,14 @@ void Daemon::begin_shutdown() {
         ids, [](const sup::Instance& i) { return !is_running(i.state()); },
         [this] {
             PM_LOG(info, "all processes stopped");
+            m_hub->close_all_pipes();
             m_server->close_all();
             m_sigterm.close();
             m_sigint.close();
         });
     if (!waited) {
         // Waiter table full: close clients now; processes were signalled.
+        m_hub->close_all_pipes();
         m_server->close_all();
         m_sigterm.close();
         m_sigint.close();

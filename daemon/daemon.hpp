@@ -42,6 +42,8 @@ public:
     // Stops accepting, stops every process (with escalation), then lets the
     // loop drain. Idempotent; called for SIGTERM/SIGINT and `kill`.
     void begin_shutdown();
+    // Starts the saved list (pmd --resurrect); problems are logged.
+    void resurrect();
 
 private:
     void teardown();

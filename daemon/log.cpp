@@ -10,7 +10,7 @@
 namespace pm {
 namespace {
 
-int g_fd = 2;
+int g_fd = -1;  // nothing is logged before log_init()
 LogLevel g_min = LogLevel::info;
 
 constexpr std::string_view level_name(LogLevel l) {

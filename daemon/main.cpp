@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1, 1000000));
     std::string sample_interval = "1s";
     app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
+    bool resurrect = false;
+    app.add_flag("--resurrect", resurrect, "start the saved process list (pm save) once running");
     app.add_option("--log-level", level, "debug, info, warn or error")
         ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
@@ -183,6 +185,9 @@ int main(int argc, char** argv) {
                 throw Fatal(ok.error().message);
             }
             PM_LOG(info, "pmd {} started in {} (pid {})", PM_VERSION, paths.home, getpid());
+            if (resurrect) {
+                daemon.resurrect();
+            }
             report(report_fd, "ok");
             exit_code = daemon.run();
         }

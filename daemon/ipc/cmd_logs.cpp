@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
@@ -34,7 +35,7 @@ Result<Selector> optional_selector(const json& args) {
 // The last `n` lines of one channel for the wanted streams: the ring first,
 // then older lines from the files when the ring holds fewer.
 void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
-             std::vector<BacklogLine>& out) {
+             std::set<std::string>& files_read, std::vector<BacklogLine>& out) {
     std::vector<BacklogLine> mine;
     std::size_t ring_count[2] = {0, 0};
     const auto& recs = ch.ring().records();
@@ -54,9 +55,12 @@ void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
                 continue;
             }
             logs::LogFile* f = ch.file(s);
+            if (!files_read.insert(f->path()).second) {
+                continue;  // a file shared by instances (--merge-logs) is read once
+            }
             std::size_t skip = ring_count[s == LogStream::out ? 0 : 1];
             std::size_t want = n - mine.size() + skip;
-            auto lines = logs::tail_lines(f->path(), 1000, want, k_backlog_budget);
+            auto lines = logs::tail_lines(f->path(), f->keep(), want, k_backlog_budget);
             if (lines.size() > skip) {
                 lines.resize(lines.size() - skip);
             } else {
@@ -97,9 +101,10 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
         return instances.error();
     }
     std::vector<BacklogLine> backlog;
+    std::set<std::string> files_read;
     for (auto* inst : *instances) {
         if (auto* ch = ctx.svc.hub.channel(inst->id())) {
-            collect(*ch, static_cast<std::size_t>(*lines), want_out, want_err, backlog);
+            collect(*ch, static_cast<std::size_t>(*lines), want_out, want_err, files_read, backlog);
         }
     }
     // Interleave by time (file lines, without a stamp, come first); keep the last N.

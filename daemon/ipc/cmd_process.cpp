@@ -6,6 +6,7 @@
 #include "common/names.hpp"
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/process_ops.hpp"
 #include "daemon/ipc/views.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
@@ -70,88 +71,9 @@ Result<json> reply_when(CommandContext& ctx, std::vector<std::uint64_t> ids,
     return json::object();
 }
 
-// Which name a start request is about (see docs/protocol.md, "start").
-Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool& by_name) {
-    auto name = arg_string(args, "name");
-    if (!name) {
-        return name.error();
-    }
-    auto argv = arg_string_list(args, "argv", sup::k_max_argv);
-    if (!argv) {
-        return argv.error();
-    }
-    by_name = false;
-    if (!name->empty()) {
-        if (auto ok = validate_name(*name); !ok) {
-            return ok.error();
-        }
-        by_name = argv->empty();
-        return *name;
-    }
-    if (argv->empty()) {
-        return fail(ErrorCode::bad_args, "start needs a command or the name of a known process");
-    }
-    if (argv->size() == 1 && table.find_app((*argv)[0]) != nullptr) {
-        by_name = true;  // "pm start web" starts the known process web again
-        return (*argv)[0];
-    }
-    return default_name_for((*argv)[0]);
-}
-
 }  // namespace
 
-Result<json> handle_start(CommandContext& ctx, const json& args) {
-    auto& table = ctx.svc.table;
-    bool by_name = false;
-    auto name = start_name(table, args, by_name);
-    if (!name) {
-        return name.error();
-    }
-    sup::App* app = table.find_app(*name);
-    if (app == nullptr && by_name) {
-        return fail(ErrorCode::not_found, fmt::format("no process named '{}'", *name));
-    }
-    if (app != nullptr) {
-        for (auto& inst : app->instances) {
-            if (is_running(inst->state())) {
-                return fail(ErrorCode::already_exists,
-                            fmt::format("'{}' is already running (use restart)", *name));
-            }
-        }
-        if (!by_name) {
-            auto spec = sup::spec_from_json(args, *name, ctx.svc.pool);
-            if (!spec) {
-                return spec.error();
-            }
-            if (auto ok = table.update_spec(*app, std::make_shared<sup::ProcessSpec>(std::move(*spec))); !ok) {
-                return ok.error();
-            }
-        }
-    } else {
-        auto spec = sup::spec_from_json(args, *name, ctx.svc.pool);
-        if (!spec) {
-            return spec.error();
-        }
-        auto added = table.add_app(std::make_shared<sup::ProcessSpec>(std::move(*spec)));
-        if (!added) {
-            return added.error();
-        }
-        app = *added;
-    }
-    std::vector<Instance*> started;
-    for (auto& inst : app->instances) {
-        (void)inst->start();
-        started.push_back(inst.get());
-    }
-    // Spawn is synchronous: a missing executable or bad cwd is known now.
-    bool all_failed = std::all_of(started.begin(), started.end(), [](Instance* i) {
-        return i->state() == ProcessState::errored;
-    });
-    if (all_failed && !started.empty()) {
-        return fail(ErrorCode::spawn_failed, fmt::format("{}: {}", *name, started[0]->last_error()));
-    }
-    return json{{"name", *name}, {"instances", instances_json(ctx.svc, started)}};
-}
+Result<json> handle_start(CommandContext& ctx, const json& args) { return start_app(ctx.svc, args); }
 
 Result<json> handle_stop(CommandContext& ctx, const json& args) {
     auto sel = resolve(ctx, args);
@@ -210,6 +132,9 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     auto sel = resolve(ctx, args);
     if (!sel) {
         return sel.error();
+    }
+    if (sel->empty()) {
+        return fail(ErrorCode::not_found, "no processes");
     }
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();

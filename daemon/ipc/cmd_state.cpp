@@ -1,7 +1,11 @@
-// Daemon-level commands: hello, ping, kill.
+// Daemon-level commands: hello, ping, kill, save, resurrect.
 #include <fmt/format.h>
 
+#include "common/paths.hpp"
+#include "daemon/error_log.hpp"
 #include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/process_ops.hpp"
+#include "daemon/store/dump_file.hpp"
 #include "daemon/supervisor/process_table.hpp"
 
 namespace pm::ipc {
@@ -43,6 +47,41 @@ Result<json> handle_kill(CommandContext& ctx, const json&) {
         return waited.error();
     }
     return json::object();
+}
+
+}  // namespace pm::ipc
+
+namespace pm::ipc {
+
+Result<json> handle_save(CommandContext& ctx, const json& args) {
+    auto force = arg_bool(args, "force", false);
+    if (!force) {
+        return force.error();
+    }
+    json dump = dump_json(ctx.svc);
+    if (dump["apps"].empty() && !*force) {
+        // PM2's classic data loss: an empty list saved over a good one.
+        return fail(ErrorCode::bad_args, "no processes to save; refusing to overwrite the saved list (use --force)");
+    }
+    std::string path = Paths{ctx.svc.info.home}.dump();
+    if (auto ok = store::write_dump(path, dump); !ok) {
+        return ok.error();
+    }
+    return json{{"path", path}, {"saved", dump["apps"].size()}};
+}
+
+Result<json> handle_resurrect(CommandContext& ctx, const json&) {
+    auto loaded = store::read_dump(Paths{ctx.svc.info.home}.dump());
+    if (!loaded) {
+        return loaded.error();
+    }
+    if (!loaded->warning.empty()) {
+        report_error(ErrorKind::internal, loaded->warning);
+    }
+    json r = restore_apps(ctx.svc, loaded->doc);
+    r["source"] = loaded->source;
+    r["warning"] = loaded->warning.empty() ? json(nullptr) : json(loaded->warning);
+    return r;
 }
 
 }  // namespace pm::ipc

@@ -14,12 +14,15 @@ constexpr std::string_view k_start_args[] = {
     "name",         "argv",          "shell",       "cwd",          "env_base",
     "env",          "instances",     "restart",     "max_restarts", "min_uptime",
     "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
-    "max_log_size", "log_files",     "merge_logs", "max_memory",
+    "max_log_size", "log_files",     "merge_logs", "max_memory",  "increment_var",
 };
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};
 constexpr std::string_view k_optional_selector_args[] = {"selector"};
 constexpr std::string_view k_memory_args[] = {"detail"};
+constexpr std::string_view k_save_args[] = {"force"};
+constexpr std::string_view k_scale_args[] = {"name", "instances"};
+constexpr std::string_view k_signal_args[] = {"signal", "selector"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -48,10 +51,20 @@ constexpr std::array k_commands{
     CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
     CommandSpec{"reloadLogs", handle_reload_logs, flag_mutating, none(),
                 "reopen every log file (external rotation)"},
+    CommandSpec{"reset", handle_reset, flag_mutating, k_selector_args,
+                "restart counters back to zero"},
     CommandSpec{"restart", handle_restart, flag_mutating, k_selector_args,
                 "stop then start processes"},
+    CommandSpec{"resurrect", handle_resurrect, flag_mutating, none(),
+                "start the processes of the saved list"},
+    CommandSpec{"save", handle_save, flag_mutating, k_save_args,
+                "write the process list to dump.json (atomically, previous kept as .bak)"},
+    CommandSpec{"scale", handle_scale, flag_mutating, k_scale_args,
+                "change the number of instances of a process"},
     CommandSpec{"show", handle_show, flag_none, k_selector_args,
                 "every field of one process"},
+    CommandSpec{"signal", handle_signal, flag_mutating, k_signal_args,
+                "send a signal to processes' groups"},
     CommandSpec{"start", handle_start, flag_mutating, k_start_args,
                 "start a new process or a stopped one"},
     CommandSpec{"stop", handle_stop, flag_mutating, k_selector_args,

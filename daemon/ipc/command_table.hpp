@@ -50,5 +50,10 @@ Result<json> handle_memory_stats(CommandContext&, const json&);
 Result<json> handle_performance_stats(CommandContext&, const json&);
 Result<json> handle_errors(CommandContext&, const json&);
 Result<json> handle_monitor(CommandContext&, const json&);
+Result<json> handle_save(CommandContext&, const json&);
+Result<json> handle_resurrect(CommandContext&, const json&);
+Result<json> handle_scale(CommandContext&, const json&);
+Result<json> handle_signal(CommandContext&, const json&);
+Result<json> handle_reset(CommandContext&, const json&);
 
 }  // namespace pm::ipc

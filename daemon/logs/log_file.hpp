@@ -48,6 +48,7 @@ public:
     bool degraded() const { return m_degraded; }
     std::size_t buffered() const { return m_buf.size(); }
     void set_options(LogFileOptions opts) { m_opts = opts; }
+    int keep() const { return m_opts.keep; }
 
     // Pure: the name of rotation number n (n >= 1).
     static std::string rotated_name(const std::string& path, int n);

@@ -235,6 +235,18 @@ void LogHub::drop_connection(std::uint64_t conn_id) {
     std::erase_if(m_followers, [&](const Follower& f) { return f.conn_id == conn_id; });
 }
 
+void LogHub::close_all_pipes() {
+    for (auto& [id, ch] : m_channels) {
+        ch->flush_partial(LogStream::out);
+        ch->flush_partial(LogStream::err);
+    }
+    for (auto& [raw, pipe] : m_pipes) {
+        pipe->close();
+    }
+    m_pipes.clear();
+    m_dead_pipes.clear();
+}
+
 std::size_t LogHub::reopen_files() {
     std::size_t n = 0;
     for (auto& [path, weak] : m_files) {

@@ -80,6 +80,9 @@ public:
     static bool matches(const Selector& sel, const ChannelIdentity& who);
 
     std::size_t reopen_files();
+    // Shutdown: emit pending partial lines, flush files and close every pipe
+    // (an escaped descendant may hold one open forever).
+    void close_all_pipes();
     const HubStats& stats() const { return m_stats; }
     std::size_t ring_bytes() const;
     std::size_t ring_capacity() const;

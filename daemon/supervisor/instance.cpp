@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fmt/format.h>
 
@@ -28,6 +29,15 @@ int spawn_with_original_nofile(uv_loop_t* loop, uv_process_t* proc, const uv_pro
     rlimit current{};
     const rlimit& original = original_nofile_limit();
     bool swap = getrlimit(RLIMIT_NOFILE, &current) == 0 && current.rlim_cur != original.rlim_cur;
+    if (swap) {
+        // uv_spawn needs a few new fds (pipes); they take the lowest free
+        // numbers. Lower the limit only while those stay under it.
+        int probe = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        swap = probe >= 0 && static_cast<rlim_t>(probe) + 16 < original.rlim_cur;
+        if (probe >= 0) {
+            ::close(probe);
+        }
+    }
     if (swap) {
         setrlimit(RLIMIT_NOFILE, &original);
     }
@@ -216,7 +226,16 @@ void Instance::spawn() {
     }
     args.push_back(nullptr);
     std::vector<char*> env;
+    std::string incremented;  // e.g. PORT=3002 for instance 2 of PORT=3000
     for (const auto& e : m_spec->env) {
+        std::string_view kv = e.view();
+        const std::string& var = m_spec->increment_var;
+        if (!var.empty() && kv.size() > var.size() && kv.substr(0, var.size()) == var && kv[var.size()] == '=') {
+            long long base = std::atoll(e.c_str() + var.size() + 1);
+            incremented = fmt::format("{}={}", var, base + m_index);
+            env.push_back(incremented.data());
+            continue;
+        }
         env.push_back(const_cast<char*>(e.c_str()));
     }
     std::string inst_var = fmt::format("PM_INSTANCE={}", m_index);
@@ -256,6 +275,7 @@ void Instance::spawn() {
     }
     m_hub.start_pipes(pipes);
     m_proc.get()->data = this;
+    m_escalated = false;
     m_pid = m_proc.get()->pid;
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
     handle(ProcEvent::spawn_ok);
@@ -274,7 +294,9 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     rec.info.by_signal = term_signal != 0;
     rec.info.code = term_signal != 0 ? term_signal : static_cast<int>(status);
     rec.escalated = m_escalated;
-    rec.at_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    rec.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
     bool stopping = m_state == ProcessState::stopping;
     if (stopping) {
         // Sweep the group so no straggler keeps running (or keeps pipes open).
@@ -283,7 +305,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     m_pid.reset();
     m_proc.close(true);  // safe: exit was seen
     m_last_exit = rec;
-    std::int64_t ran = rec.at_ms - m_started_ms;
+    std::int64_t ran = static_cast<std::int64_t>(uv_now(m_loop)) - m_started_ms;
     PM_LOG(info, "{}: exited with {} {} after {}ms", display_name(),
            rec.info.by_signal ? "signal" : "code",
            rec.info.by_signal ? signal_name(rec.info.code) : std::to_string(rec.info.code), ran);
@@ -300,6 +322,23 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
         report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
     }
     handle(d.event);
+}
+
+bool Instance::send_signal(int sig) {
+    if (!m_pid) {
+        return false;
+    }
+    signal_group(sig);
+    return true;
+}
+
+void Instance::reset_counters() {
+    m_restarts = 0;
+    m_unstable = 0;
+    m_last_reason.reset();
+    for (auto& c : m_reason_counts) {
+        c = 0;
+    }
 }
 
 void Instance::signal_group(int sig) {

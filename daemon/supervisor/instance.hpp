@@ -47,6 +47,10 @@ public:
     void stop();
     void restart(RestartReason reason = RestartReason::manual);
     void set_spec(std::shared_ptr<const ProcessSpec> spec) { m_spec = std::move(spec); }
+    // pm signal: to the whole group, only while our child runs. False when not running.
+    bool send_signal(int sig);
+    // pm reset: restart counters back to zero.
+    void reset_counters();
 
     std::uint64_t id() const { return m_id; }
     std::uint32_t index() const { return m_index; }

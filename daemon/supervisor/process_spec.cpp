@@ -142,6 +142,36 @@ std::vector<std::string> strings_of(const std::vector<InternedString>& v) {
     return out;
 }
 
+json ProcessSpec::to_args() const {
+    json env_map = json::object();
+    for (const auto& e : env) {
+        auto kv = e.view();
+        auto eq = kv.find('=');
+        env_map[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    }
+    json j{{"name", name},
+           {"argv", strings_of(argv)},
+           {"cwd", cwd.str()},
+           {"env_base", env_map},
+           {"instances", instances},
+           {"restart", sup::to_string(restart.mode)},
+           {"max_restarts", restart.max_restarts},
+           {"min_uptime", restart.min_uptime_ms},
+           {"restart_delay", restart.restart_delay_ms},
+           {"max_backoff", restart.max_backoff_ms},
+           {"kill_timeout", kill_timeout_ms},
+           {"stop_signal", signal_name(stop_signal)},
+           {"log_buffer", logs.ring_bytes},
+           {"max_log_size", logs.file.max_size},
+           {"log_files", logs.file.keep},
+           {"merge_logs", logs.merge},
+           {"max_memory", max_memory}};
+    if (!increment_var.empty()) {
+        j["increment_var"] = increment_var;
+    }
+    return j;
+}
+
 Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool) {
     ProcessSpec spec;
     spec.name = std::move(name);
@@ -268,6 +298,14 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
         return max_memory.error();
     }
     spec.max_memory = *max_memory;
+    auto inc = arg_string(args, "increment_var", "");
+    if (!inc) {
+        return inc.error();
+    }
+    if (!inc->empty() && (inc->find('=') != std::string::npos || inc->find('\0') != std::string::npos)) {
+        return fail(ErrorCode::bad_args, "'increment_var' must be a variable name");
+    }
+    spec.increment_var = *inc;
     return spec;
 }
 

@@ -31,8 +31,12 @@ struct ProcessSpec {
     int stop_signal = 15;
     logs::LogOptions logs;
     std::int64_t max_memory = 0;  // bytes; restart when the group stays above it (0: off)
+    std::string increment_var;    // e.g. PORT: instance i gets base + i
 
     json to_json() const;
+    // Start arguments that rebuild this spec through spec_from_json (save,
+    // and the "same spec" check of an idempotent start).
+    json to_args() const;
 };
 
 // Builds a spec from start arguments. `name` must already be resolved.

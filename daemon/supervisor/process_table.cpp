@@ -79,6 +79,26 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
     return {};
 }
 
+Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
+    std::size_t have = app.instances.size();
+    if (n > have && m_by_id.size() + (n - have) > m_limits.max_instances) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    }
+    auto spec = std::make_shared<ProcessSpec>(*app.spec);
+    spec->instances = static_cast<std::int64_t>(n);
+    app.spec = spec;
+    for (auto& inst : app.instances) {
+        inst->set_spec(spec);
+    }
+    std::vector<Instance*> added;
+    while (app.instances.size() < n) {
+        app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
+        added.push_back(app.instances.back().get());
+    }
+    return added;
+}
+
 void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
     for (auto id : ids) {
         auto it = m_by_id.find(id);

@@ -42,6 +42,9 @@ public:
     Result<App*> add_app(std::shared_ptr<const ProcessSpec> spec);
     // Replaces an app's spec; adds or removes stopped instances to match.
     Result<void> update_spec(App& app, std::shared_ptr<const ProcessSpec> spec);
+    // Sets an app's instance count: new instances are added (stopped) and
+    // returned; surplus ones must be stopped and then remove()d by the caller.
+    Result<std::vector<Instance*>> resize(App& app, std::size_t n);
     // Removes the given (not running) instances; apps left empty disappear.
     void remove(const std::vector<std::uint64_t>& ids);
 

@@ -32,7 +32,8 @@ inline constexpr ProcEvent k_all_events[] = {
 
 std::string_view to_string(ProcEvent e);
 
-// Actions are bit flags, performed by Instance in declaration order.
+// Actions are bit flags; Instance::perform runs them in a fixed order
+// (timers, counters, signals, timers armed, then spawn last).
 enum Action : std::uint32_t {
     act_none = 0,
     act_cancel_timers = 1u << 0,   // uptime, kill and backoff timers

@@ -1,0 +1,248 @@
+// Operator commands: save, resurrect, startup, scale, signal, reset,
+// validate, and ecosystem files for start/stop/restart/delete.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <sys/stat.h>
+
+#include "cli/command.hpp"
+#include "cli/ecosystem.hpp"
+#include "cli/render/table.hpp"
+#include "common/paths.hpp"
+
+namespace pm::cli {
+namespace {
+
+// Prints validation problems; returns the exit code (0 when valid).
+int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco) {
+    for (const auto& w : eco.warnings) {
+        if (!g.json) {
+            std::fprintf(stderr, "pm: %s: warning: %s\n", path.c_str(), w.c_str());
+        }
+    }
+    if (eco.errors.empty()) {
+        return k_exit_ok;
+    }
+    if (g.json) {
+        json j{{"ok", false},
+               {"error", {{"code", "bad_args"}, {"message", fmt::format("{} is invalid", path)}}},
+               {"problems", eco.errors}};
+        std::printf("%s", to_line(j).c_str());
+    } else {
+        for (const auto& e : eco.errors) {
+            std::fprintf(stderr, "pm: %s: %s\n", path.c_str(), e.c_str());
+        }
+        std::fprintf(stderr, "pm: %s is invalid; nothing was started\n", path.c_str());
+    }
+    return k_exit_usage;
+}
+
+std::vector<std::string> split_csv(const std::string& s) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+        auto comma = s.find(',', start);
+        std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!part.empty()) {
+            out.push_back(part);
+        }
+        if (comma == std::string::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
+std::string unit_text(const std::string& pmd) {
+    return fmt::format(
+        "[Unit]\n"
+        "Description=pm process manager (pmd)\n"
+        "After=default.target\n\n"
+        "[Service]\n"
+        "Type=simple\n"
+        "Environment=PM_HOME={}\n"
+        "ExecStart={} --foreground --resurrect\n"
+        "ExecStop={} --no-autostart kill\n"
+        "Restart=on-failure\n"
+        "KillMode=mixed\n"
+        "TimeoutStopSec=70\n\n"
+        "[Install]\n"
+        "WantedBy=default.target\n",
+        resolve_paths().home, pmd, pmd.substr(0, pmd.rfind('/') + 1) + "pm");
+}
+
+}  // namespace
+
+int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
+                    const json& env_base) {
+    Ecosystem eco = load_ecosystem(path, split_csv(only));
+    if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
+        return rc;
+    }
+    auto client = open_client(g);
+    if (!client) {
+        return report_error(g, client.error());
+    }
+    json results = json::array();
+    int worst = k_exit_ok;
+    for (const auto& app : eco.apps) {
+        json args = app.args;
+        args["env_base"] = env_base;
+        auto r = client->call("start", args);
+        if (!r) {
+            results.push_back(json{{"name", app.name}, {"ok", false}, {"error", r.error().message}});
+            if (!g.json) {
+                std::fprintf(stderr, "pm: %s: %s\n", app.name.c_str(), r.error().message.c_str());
+            }
+            worst = worst == k_exit_ok ? exit_code_for(r.error().code) : worst;
+            continue;
+        }
+        results.push_back(*r);
+    }
+    if (g.json) {
+        std::printf("%s", to_line(json{{"apps", results}}).c_str());
+    } else {
+        auto list = client->call("list");
+        if (list) {
+            print_instances(list->value("processes", json::array()), stdout);
+        }
+    }
+    return worst;
+}
+
+int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
+                     const Render& render) {
+    Ecosystem eco = load_ecosystem(path);
+    if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
+        return rc;
+    }
+    int worst = k_exit_ok;
+    for (const auto& app : eco.apps) {
+        int rc = run_request(g, cmd, json{{"selector", app.name}}, render);
+        worst = worst == k_exit_ok ? rc : worst;
+    }
+    return worst;
+}
+
+void add_state_commands(CLI::App& app, CommandEnv env) {
+    auto force = std::make_shared<bool>(false);
+    auto* save = app.add_subcommand("save", "save the process list for resurrect");
+    save->add_flag("--force", *force, "save even an empty list over the previous one");
+    save->callback([env, force] {
+        env.action = [g = &env.global, force] {
+            return run_request(*g, "save", json{{"force", *force}}, [](const json& r) {
+                std::printf("saved %d processes to %s\n", r.value("saved", 0), r.value("path", "").c_str());
+            });
+        };
+    });
+
+    auto* resurrect = app.add_subcommand("resurrect", "start the saved process list");
+    resurrect->callback([env] {
+        env.action = [g = &env.global] {
+            return run_request(*g, "resurrect", json::object(), [](const json& r) {
+                if (r["warning"].is_string()) {
+                    std::fprintf(stderr, "pm: WARNING: %s\n", r["warning"].get<std::string>().c_str());
+                }
+                std::printf("restored %zu processes from %s\n", r["restored"].size(), r.value("source", "").c_str());
+                for (const auto& s : r["skipped"]) {
+                    std::printf("skipped %s (already known)\n", s.get<std::string>().c_str());
+                }
+                for (const auto& f : r["failed"]) {
+                    std::printf("failed %s: %s\n", f.value("name", "").c_str(), f.value("error", "").c_str());
+                }
+            });
+        };
+    });
+
+    auto install = std::make_shared<bool>(false);
+    auto* startup = app.add_subcommand("startup", "print (or --install) a systemd user unit that resurrects at boot");
+    startup->add_flag("--install", *install, "write ~/.config/systemd/user/pm.service");
+    startup->callback([env, install] {
+        env.action = [install] {
+            std::string unit = unit_text(find_pmd());
+            if (!*install) {
+                std::printf("%s", unit.c_str());
+                return k_exit_ok;
+            }
+            const char* home = std::getenv("HOME");
+            std::string dir = std::string(home != nullptr ? home : "") + "/.config/systemd/user";
+            std::string cmd = "mkdir -p '" + dir + "'";
+            if (std::system(cmd.c_str()) != 0) {
+                std::fprintf(stderr, "pm: unable to create %s\n", dir.c_str());
+                return k_exit_failure;
+            }
+            std::ofstream out(dir + "/pm.service");
+            out << unit;
+            if (!out) {
+                std::fprintf(stderr, "pm: unable to write %s/pm.service\n", dir.c_str());
+                return k_exit_failure;
+            }
+            std::printf("wrote %s/pm.service\nenable it with: systemctl --user enable --now pm.service\n", dir.c_str());
+            return k_exit_ok;
+        };
+    });
+
+    auto scale_name = std::make_shared<std::string>();
+    auto scale_n = std::make_shared<int>(1);
+    auto* scale = app.add_subcommand("scale", "set the number of instances of a process");
+    scale->add_option("name", *scale_name, "process name")->required();
+    scale->add_option("instances", *scale_n, "instances wanted")->required()->check(CLI::Range(1, 1024));
+    scale->callback([env, scale_name, scale_n] {
+        env.action = [g = &env.global, scale_name, scale_n] {
+            return run_request(for_stop_wait(*g), "scale", json{{"name", *scale_name}, {"instances", *scale_n}},
+                               [](const json& r) { print_instances(r.value("instances", json::array()), stdout); });
+        };
+    });
+
+    auto sig = std::make_shared<std::string>();
+    auto sig_sel = std::make_shared<std::string>();
+    auto* signal = app.add_subcommand("signal", "send a signal to processes (their whole group)");
+    signal->add_option("signal", *sig, "SIGUSR1, USR1 or 10")->required();
+    signal->add_option("selector", *sig_sel, "name, name:index, id or all")->required();
+    signal->callback([env, sig, sig_sel] {
+        env.action = [g = &env.global, sig, sig_sel] {
+            return run_request(*g, "signal", json{{"signal", *sig}, {"selector", *sig_sel}}, [](const json& r) {
+                std::printf("sent %s to %zu instances\n", r.value("signal", "").c_str(), r["sent_to"].size());
+            });
+        };
+    });
+
+    auto reset_sel = std::make_shared<std::string>();
+    auto* reset = app.add_subcommand("reset", "reset restart counters");
+    reset->add_option("selector", *reset_sel, "name, name:index, id or all")->required();
+    reset->callback([env, reset_sel] {
+        env.action = [g = &env.global, reset_sel] {
+            return run_request(*g, "reset", json{{"selector", *reset_sel}},
+                               [](const json& r) { std::printf("reset %d instances\n", r.value("reset", 0)); });
+        };
+    });
+
+    auto file = std::make_shared<std::string>();
+    auto* validate = app.add_subcommand("validate", "check an ecosystem file or Procfile without starting anything");
+    validate->add_option("file", *file, "apps.json or Procfile")->required();
+    validate->callback([env, file] {
+        env.action = [g = &env.global, file] {
+            Ecosystem eco = load_ecosystem(*file);
+            if (int rc = report_ecosystem(*g, *file, eco); rc != k_exit_ok) {
+                return rc;
+            }
+            json names = json::array();
+            for (const auto& a : eco.apps) {
+                names.push_back(a.name);
+            }
+            if (g->json) {
+                std::printf("%s", to_line(json{{"ok", true}, {"apps", names}, {"warnings", eco.warnings}}).c_str());
+            } else {
+                std::printf("%s is valid: %zu apps (%s)\n", file->c_str(), eco.apps.size(),
+                            names.dump().c_str());
+            }
+            return k_exit_ok;
+        };
+    });
+}
+
+}  // namespace pm::cli

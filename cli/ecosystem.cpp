@@ -1,0 +1,441 @@
+// Ecosystem file parsing and validation.
+#include "cli/ecosystem.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "common/names.hpp"
+#include "common/units.hpp"
+#include "common/words.hpp"
+
+namespace pm::cli {
+namespace {
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string base_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string dir_name(const std::string& path) {
+    auto slash = path.rfind('/');
+    if (slash == std::string::npos) {
+        char buf[4096];
+        return ::getcwd(buf, sizeof buf) != nullptr ? std::string(buf) : ".";
+    }
+    std::string d = path.substr(0, slash);
+    if (d.empty()) {
+        return "/";
+    }
+    if (d[0] != '/') {
+        char buf[4096];
+        if (::getcwd(buf, sizeof buf) != nullptr) {
+            d = std::string(buf) + "/" + d;
+        }
+    }
+    return d;
+}
+
+// Keys pm reads, by their ecosystem (PM2-compatible) spelling.
+constexpr std::string_view k_known[] = {
+    "name",         "script",        "command",       "args",          "interpreter",
+    "cwd",          "env",           "instances",     "autorestart",   "restart",
+    "max_restarts", "min_uptime",    "restart_delay", "max_backoff",   "kill_timeout",
+    "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
+    "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
+};
+// PM2 keys accepted so files work unchanged, but without effect in pm.
+constexpr std::string_view k_ignored[] = {
+    "exec_mode", "out_file", "error_file", "log_file", "log_date_format", "time",  "watch",
+    "ignore_watch", "node_args", "interpreter_args", "vizion", "source_map_support",
+    "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
+};
+
+bool in(std::string_view key, const auto& list) {
+    return std::find(std::begin(list), std::end(list), key) != std::end(list);
+}
+
+struct AppParser {
+    const json& app;
+    std::string path;  // "apps[2]"
+    std::string base_dir;
+    Ecosystem& eco;
+    json args = json::object();
+    std::string default_name;  // from the script or the command's first word
+
+    void error(std::string_view key, std::string_view msg) {
+        eco.errors.push_back(fmt::format("{}{}{}: {}", path, key.empty() ? "" : ".", key, msg));
+    }
+
+    const json* get(std::string_view key) {
+        auto it = app.find(key);
+        return it == app.end() || it->is_null() ? nullptr : &*it;
+    }
+
+    void duration(std::string_view key, std::string_view target) {
+        const json* v = get(key);
+        if (v == nullptr) {
+            return;
+        }
+        if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
+            args[std::string(target)] = v->get<std::int64_t>();
+        } else if (v->is_string() && parse_duration_ms(v->get<std::string>())) {
+            args[std::string(target)] = *parse_duration_ms(v->get<std::string>());
+        } else {
+            error(key, "expected a duration in ms or with a unit (500ms, 10s, 2m)");
+        }
+    }
+
+    void size(std::string_view key, std::string_view target) {
+        const json* v = get(key);
+        if (v == nullptr) {
+            return;
+        }
+        if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
+            args[std::string(target)] = v->get<std::int64_t>();
+        } else if (v->is_string() && parse_size_bytes(v->get<std::string>())) {
+            args[std::string(target)] = *parse_size_bytes(v->get<std::string>());
+        } else {
+            error(key, "expected a size in bytes or with a unit (64K, 200M, 1G)");
+        }
+    }
+
+    void string_key(std::string_view key, std::string_view target) {
+        if (const json* v = get(key)) {
+            if (v->is_string()) {
+                args[std::string(target)] = v->get<std::string>();
+            } else {
+                error(key, "expected a string");
+            }
+        }
+    }
+
+    void command() {
+        std::vector<std::string> argv;
+        const json* script = get("script");
+        const json* cmd = get("command");
+        if (script != nullptr && cmd != nullptr) {
+            error("", "give either script or command, not both");
+            return;
+        }
+        if (cmd != nullptr) {
+            if (cmd->is_string()) {
+                auto words = split_words(cmd->get<std::string>());
+                if (!words) {
+                    error("command", words.error().message);
+                    return;
+                }
+                argv = *words;
+            } else if (cmd->is_array() && std::all_of(cmd->begin(), cmd->end(), [](const json& w) { return w.is_string(); })) {
+                argv = cmd->get<std::vector<std::string>>();
+            } else {
+                error("command", "expected a string or an array of strings");
+                return;
+            }
+        } else if (script != nullptr) {
+            if (!script->is_string() || script->get<std::string>().empty()) {
+                error("script", "expected a non-empty string");
+                return;
+            }
+            std::string s = script->get<std::string>();
+            std::string interp;
+            if (const json* i = get("interpreter")) {
+                if (!i->is_string()) {
+                    error("interpreter", "expected a string");
+                    return;
+                }
+                interp = i->get<std::string>() == "none" ? "" : i->get<std::string>();
+            } else if (ends_with(s, ".js") || ends_with(s, ".mjs") || ends_with(s, ".cjs")) {
+                interp = "node";  // as PM2 does for JavaScript files
+            } else if (ends_with(s, ".py")) {
+                interp = "python3";
+            }
+            if (!interp.empty()) {
+                argv.push_back(interp);
+            }
+            argv.push_back(s);
+            default_name = default_name_for(s);
+        } else {
+            error("", "needs a script or a command");
+            return;
+        }
+        if (const json* a = get("args")) {
+            if (a->is_string()) {
+                auto words = split_words(a->get<std::string>());
+                if (!words) {
+                    error("args", words.error().message);
+                    return;
+                }
+                argv.insert(argv.end(), words->begin(), words->end());
+            } else if (a->is_array() && std::all_of(a->begin(), a->end(), [](const json& w) { return w.is_string(); })) {
+                for (const auto& w : *a) {
+                    argv.push_back(w.get<std::string>());
+                }
+            } else {
+                error("args", "expected a string or an array of strings");
+            }
+        }
+        if (argv.empty()) {
+            error("command", "is empty");
+            return;
+        }
+        if (default_name.empty()) {
+            default_name = default_name_for(argv[0]);
+        }
+        args["argv"] = argv;
+    }
+
+    void name() {
+        std::string n;
+        if (const json* v = get("name")) {
+            if (!v->is_string()) {
+                error("name", "expected a string");
+                return;
+            }
+            n = v->get<std::string>();
+        } else {
+            n = default_name;
+        }
+        if (auto ok = validate_name(n); !ok) {
+            error("name", ok.error().message);
+            return;
+        }
+        args["name"] = n;
+    }
+
+    void run() {
+        if (!app.is_object()) {
+            error("", "expected an object");
+            return;
+        }
+        for (const auto& [key, value] : app.items()) {
+            if (in(key, k_ignored)) {
+                eco.warnings.push_back(fmt::format("{}.{}: accepted but ignored by pm", path, key));
+            } else if (!in(key, k_known) && key.rfind("env_", 0) != 0) {
+                error(key, "unknown key");
+            }
+        }
+        command();
+        name();
+        if (const json* v = get("cwd")) {
+            if (!v->is_string()) {
+                error("cwd", "expected a string");
+            } else {
+                std::string cwd = v->get<std::string>();
+                args["cwd"] = (!cwd.empty() && cwd[0] == '/') ? cwd : base_dir + "/" + cwd;
+            }
+        } else {
+            args["cwd"] = base_dir;
+        }
+        if (const json* v = get("env")) {
+            if (!v->is_object()) {
+                error("env", "expected an object");
+            } else {
+                json env = json::object();
+                for (const auto& [k, val] : v->items()) {
+                    if (val.is_string()) {
+                        env[k] = val;
+                    } else if (val.is_number() || val.is_boolean()) {
+                        env[k] = val.dump();
+                    } else {
+                        error("env." + k, "expected a string, number or boolean");
+                    }
+                }
+                args["env"] = env;
+            }
+        }
+        if (const json* v = get("instances")) {
+            if (v->is_number_integer() && v->get<std::int64_t>() >= 1 && v->get<std::int64_t>() <= 1024) {
+                args["instances"] = v->get<std::int64_t>();
+            } else if ((v->is_string() && v->get<std::string>() == "max") ||
+                       (v->is_number_integer() && v->get<std::int64_t>() == -1)) {
+                args["instances"] = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+            } else {
+                error("instances", "expected a positive integer (at most 1024) or \"max\"");
+            }
+        }
+        if (const json* v = get("autorestart")) {
+            if (!v->is_boolean()) {
+                error("autorestart", "expected true or false");
+            } else {
+                args["restart"] = v->get<bool>() ? "always" : "never";
+            }
+        }
+        if (const json* v = get("restart")) {
+            if (!v->is_string() || !in(v->get<std::string>(), std::array<std::string_view, 3>{"always", "on-failure", "never"})) {
+                error("restart", "expected always, on-failure or never");
+            } else {
+                args["restart"] = *v;
+            }
+        }
+        if (const json* v = get("max_restarts")) {
+            if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
+                error("max_restarts", "expected a non-negative integer");
+            } else {
+                args["max_restarts"] = *v;
+            }
+        }
+        duration("min_uptime", "min_uptime");
+        duration("restart_delay", "restart_delay");
+        duration("max_backoff", "max_backoff");
+        duration("kill_timeout", "kill_timeout");
+        string_key("stop_signal", "stop_signal");
+        string_key("kill_signal", "stop_signal");
+        size("max_memory_restart", "max_memory");
+        size("max_memory", "max_memory");
+        size("log_buffer", "log_buffer");
+        size("max_log_size", "max_log_size");
+        if (const json* v = get("log_files")) {
+            if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
+                error("log_files", "expected a non-negative integer");
+            } else {
+                args["log_files"] = *v;
+            }
+        }
+        for (const char* key : {"merge_logs", "shell"}) {
+            if (const json* v = get(key)) {
+                if (!v->is_boolean()) {
+                    error(key, "expected true or false");
+                } else {
+                    args[key] = *v;
+                }
+            }
+        }
+        string_key("increment_var", "increment_var");
+    }
+};
+
+void check_duplicates(Ecosystem& eco) {
+    for (std::size_t i = 0; i < eco.apps.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+            if (eco.apps[i].name == eco.apps[j].name) {
+                eco.errors.push_back(fmt::format("apps[{}].name: '{}' is used twice (also apps[{}])", i,
+                                                 eco.apps[i].name, j));
+            }
+        }
+    }
+}
+
+}  // namespace
+
+bool is_ecosystem_file(const std::string& arg) {
+    struct stat st {};
+    if (::stat(arg.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        return false;
+    }
+    std::string base = base_name(arg);
+    return ends_with(base, ".json") || base == "Procfile" || ends_with(base, ".procfile");
+}
+
+Ecosystem parse_ecosystem_json(const std::string& text, const std::string& base_dir) {
+    Ecosystem eco;
+    json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+        eco.errors.push_back("the file is not valid JSON");
+        return eco;
+    }
+    const json* apps = &doc;
+    if (doc.is_object()) {
+        if (!doc.contains("apps")) {
+            eco.errors.push_back("expected an object with \"apps\" or an array of apps");
+            return eco;
+        }
+        apps = &doc["apps"];
+    }
+    if (!apps->is_array() || apps->empty()) {
+        eco.errors.push_back("apps: expected a non-empty array");
+        return eco;
+    }
+    for (std::size_t i = 0; i < apps->size(); ++i) {
+        AppParser p{(*apps)[i], fmt::format("apps[{}]", i), base_dir, eco, json::object(), ""};
+        std::size_t before = eco.errors.size();
+        p.run();
+        if (eco.errors.size() == before) {
+            eco.apps.push_back(EcoApp{p.args["name"].get<std::string>(), p.args});
+        } else {
+            eco.apps.push_back(EcoApp{p.args.value("name", ""), p.args});
+        }
+    }
+    check_duplicates(eco);
+    return eco;
+}
+
+Ecosystem parse_procfile(const std::string& text, const std::string& base_dir) {
+    Ecosystem eco;
+    std::istringstream in(text);
+    std::string line;
+    int lineno = 0;
+    while (std::getline(in, line)) {
+        ++lineno;
+        if (!line.empty() && line.back() == '\r') {
+            line.pop_back();
+        }
+        auto first = line.find_first_not_of(" \t");
+        if (first == std::string::npos || line[first] == '#') {
+            continue;
+        }
+        auto colon = line.find(':');
+        if (colon == std::string::npos) {
+            eco.errors.push_back(fmt::format("line {}: expected \"name: command\"", lineno));
+            continue;
+        }
+        std::string name = line.substr(first, colon - first);
+        while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) {
+            name.pop_back();
+        }
+        std::string cmd = line.substr(colon + 1);
+        cmd.erase(0, cmd.find_first_not_of(" \t"));
+        if (auto ok = validate_name(name); !ok) {
+            eco.errors.push_back(fmt::format("line {}: {}", lineno, ok.error().message));
+            continue;
+        }
+        if (cmd.empty()) {
+            eco.errors.push_back(fmt::format("line {}: '{}' has no command", lineno, name));
+            continue;
+        }
+        // Procfile commands are shell command lines (as foreman runs them).
+        eco.apps.push_back(EcoApp{name, json{{"name", name}, {"argv", {cmd}}, {"shell", true}, {"cwd", base_dir}}});
+    }
+    if (eco.apps.empty() && eco.errors.empty()) {
+        eco.errors.push_back("the Procfile defines no process");
+    }
+    check_duplicates(eco);
+    return eco;
+}
+
+Ecosystem load_ecosystem(const std::string& path, const std::vector<std::string>& only) {
+    std::ifstream in(path, std::ios::binary);
+    Ecosystem eco;
+    if (!in) {
+        eco.errors.push_back(fmt::format("unable to read {}", path));
+        return eco;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string base = base_name(path);
+    eco = (base == "Procfile" || ends_with(base, ".procfile")) ? parse_procfile(ss.str(), dir_name(path))
+                                                                : parse_ecosystem_json(ss.str(), dir_name(path));
+    if (!only.empty()) {
+        for (const auto& n : only) {
+            bool found = std::any_of(eco.apps.begin(), eco.apps.end(), [&](const EcoApp& a) { return a.name == n; });
+            if (!found) {
+                eco.errors.push_back(fmt::format("--only: no app named '{}' in {}", n, path));
+            }
+        }
+        std::erase_if(eco.apps, [&](const EcoApp& a) {
+            return std::find(only.begin(), only.end(), a.name) == only.end();
+        });
+    }
+    return eco;
+}
+
+}  // namespace pm::cli

@@ -1,0 +1,121 @@
+// Operator commands on running processes: scale, signal, reset.
+#include <fmt/format.h>
+
+#include "common/selector.hpp"
+#include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/views.hpp"
+#include "daemon/supervisor/process_table.hpp"
+
+namespace pm::ipc {
+namespace {
+
+Result<std::vector<sup::Instance*>> resolve_selector(CommandContext& ctx, const json& args) {
+    auto text = arg_required_string(args, "selector");
+    if (!text) {
+        return text.error();
+    }
+    auto sel = parse_selector(*text);
+    if (!sel) {
+        return sel.error();
+    }
+    return ctx.svc.table.select(*sel);
+}
+
+json app_json(const Services& svc, const sup::App& app) {
+    json arr = json::array();
+    for (const auto& i : app.instances) {
+        arr.push_back(instance_json(svc, *i));
+    }
+    return json{{"name", app.spec->name}, {"instances", arr}};
+}
+
+}  // namespace
+
+Result<json> handle_scale(CommandContext& ctx, const json& args) {
+    auto name = arg_required_string(args, "name");
+    auto n = arg_int(args, "instances", 1, 1, sup::k_max_instances);
+    if (!name || !n) {
+        return !name ? name.error() : n.error();
+    }
+    sup::App* app = ctx.svc.table.find_app(*name);
+    if (app == nullptr) {
+        return fail(ErrorCode::not_found, fmt::format("no process named '{}'", *name));
+    }
+    auto want = static_cast<std::size_t>(*n);
+    std::vector<std::uint64_t> surplus;
+    for (std::size_t i = want; i < app->instances.size(); ++i) {
+        surplus.push_back(app->instances[i]->id());
+        app->instances[i]->stop();
+    }
+    if (want >= app->instances.size()) {
+        auto added = ctx.svc.table.resize(*app, want);
+        if (!added) {
+            return added.error();
+        }
+        bool running = app->instances.empty() || is_running(app->instances[0]->state());
+        for (auto* inst : *added) {
+            if (running) {
+                (void)inst->start();
+            }
+        }
+        return app_json(ctx.svc, *app);
+    }
+    // Shrinking: reply once the surplus instances have stopped and are gone.
+    Responder r = ctx.defer();
+    Services* svc = &ctx.svc;
+    std::string app_name = *name;
+    auto waited = svc->table.wait(
+        surplus, [](const sup::Instance& i) { return !is_running(i.state()); },
+        [r, svc, surplus, app_name, want] {
+            svc->table.remove(surplus);
+            sup::App* a = svc->table.find_app(app_name);
+            if (a == nullptr) {
+                r.reply(fail(ErrorCode::not_found, fmt::format("'{}' was deleted meanwhile", app_name)));
+                return;
+            }
+            (void)svc->table.resize(*a, want);
+            r.reply(app_json(*svc, *a));
+        });
+    if (!waited) {
+        return waited.error();
+    }
+    return json::object();
+}
+
+Result<json> handle_signal(CommandContext& ctx, const json& args) {
+    auto sig_text = arg_required_string(args, "signal");
+    if (!sig_text) {
+        return sig_text.error();
+    }
+    auto sig = sup::parse_signal(*sig_text);
+    if (!sig) {
+        return sig.error();
+    }
+    auto insts = resolve_selector(ctx, args);
+    if (!insts) {
+        return insts.error();
+    }
+    json sent = json::array();
+    for (auto* i : *insts) {
+        if (i->send_signal(*sig)) {
+            sent.push_back(i->id());
+        }
+    }
+    if (sent.empty()) {
+        return fail(ErrorCode::not_found, "no running instance matches");
+    }
+    return json{{"signal", sup::signal_name(*sig)}, {"sent_to", sent}};
+}
+
+Result<json> handle_reset(CommandContext& ctx, const json& args) {
+    auto insts = resolve_selector(ctx, args);
+    if (!insts) {
+        return insts.error();
+    }
+    for (auto* i : *insts) {
+        i->reset_counters();
+    }
+    return json{{"reset", insts->size()}};
+}
+
+}  // namespace pm::ipc

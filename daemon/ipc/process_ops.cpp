@@ -1,0 +1,168 @@
+// start_app, dump_json and restore_apps.
+#include "daemon/ipc/process_ops.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/names.hpp"
+#include "daemon/error_log.hpp"
+#include "daemon/ipc/views.hpp"
+#include "daemon/supervisor/process_table.hpp"
+
+namespace pm::ipc {
+namespace {
+
+using sup::Instance;
+
+// Which name a start request is about (see docs/protocol.md, "start").
+Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool& by_name) {
+    auto name = arg_string(args, "name");
+    if (!name) {
+        return name.error();
+    }
+    auto argv = arg_string_list(args, "argv", sup::k_max_argv);
+    if (!argv) {
+        return argv.error();
+    }
+    by_name = false;
+    if (!name->empty()) {
+        if (auto ok = validate_name(*name); !ok) {
+            return ok.error();
+        }
+        by_name = argv->empty();
+        return *name;
+    }
+    if (argv->empty()) {
+        return fail(ErrorCode::bad_args, "start needs a command or the name of a known process");
+    }
+    if (argv->size() == 1 && table.find_app((*argv)[0]) != nullptr) {
+        by_name = true;  // "pm start web" starts the known process web again
+        return (*argv)[0];
+    }
+    return default_name_for((*argv)[0]);
+}
+
+
+
+json started_json(Services& svc, const sup::App& app, std::string_view action) {
+    json arr = json::array();
+    for (const auto& inst : app.instances) {
+        arr.push_back(instance_json(svc, *inst));
+    }
+    return json{{"name", app.spec->name}, {"action", action}, {"instances", arr}};
+}
+
+bool any_running(const sup::App& app) {
+    return std::any_of(app.instances.begin(), app.instances.end(),
+                       [](const auto& i) { return is_running(i->state()); });
+}
+
+}  // namespace
+
+Result<json> start_app(Services& svc, const json& args, bool start_now) {
+    auto& table = svc.table;
+    bool by_name = false;
+    auto name = start_name(table, args, by_name);
+    if (!name) {
+        return name.error();
+    }
+    sup::App* app = table.find_app(*name);
+    if (app == nullptr && by_name) {
+        return fail(ErrorCode::not_found, fmt::format("no process named '{}'", *name));
+    }
+    std::shared_ptr<sup::ProcessSpec> spec;
+    if (!by_name) {
+        auto built = sup::spec_from_json(args, *name, svc.pool);
+        if (!built) {
+            return built.error();
+        }
+        spec = std::make_shared<sup::ProcessSpec>(std::move(*built));
+    }
+    if (app != nullptr && any_running(*app)) {
+        // Scripts re-run their start commands: the same spec is a success.
+        if (by_name || spec->to_args() == app->spec->to_args()) {
+            return started_json(svc, *app, "already_running");
+        }
+        return fail(ErrorCode::already_exists,
+                    fmt::format("'{}' is already running with a different command or options (use restart, "
+                                "or delete it first)",
+                                *name));
+    }
+    if (app != nullptr && spec) {
+        if (auto ok = table.update_spec(*app, spec); !ok) {
+            return ok.error();
+        }
+    } else if (app == nullptr) {
+        auto added = table.add_app(spec);
+        if (!added) {
+            return added.error();
+        }
+        app = *added;
+    }
+    if (!start_now) {
+        return started_json(svc, *app, "registered");
+    }
+    for (auto& inst : app->instances) {
+        (void)inst->start();
+    }
+    // Spawn is synchronous: a missing executable or bad cwd is known now.
+    bool all_failed = std::all_of(app->instances.begin(), app->instances.end(),
+                                  [](const auto& i) { return i->state() == ProcessState::errored; });
+    if (all_failed && !app->instances.empty()) {
+        return fail(ErrorCode::spawn_failed, fmt::format("{}: {}", *name, app->instances[0]->last_error()));
+    }
+    return started_json(svc, *app, "started");
+}
+
+json dump_json(Services& svc) {
+    json apps = json::array();
+    std::vector<std::string> seen;
+    for (auto* inst : svc.table.all()) {
+        const std::string& name = inst->spec().name;
+        if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+            continue;
+        }
+        seen.push_back(name);
+        sup::App* app = svc.table.find_app(name);
+        json a = app->spec->to_args();
+        a["running"] = std::any_of(app->instances.begin(), app->instances.end(), [](const auto& i) {
+            return i->state() != ProcessState::stopped;
+        });
+        apps.push_back(std::move(a));
+    }
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return json{{"version", 1}, {"saved_at", now}, {"apps", apps}};
+}
+
+json restore_apps(Services& svc, const json& dump) {
+    json started = json::array();
+    json skipped = json::array();
+    json failed = json::array();
+    for (const auto& a : dump.value("apps", json::array())) {
+        if (!a.is_object()) {
+            continue;
+        }
+        json args = a;
+        bool running = args.value("running", true);
+        args.erase("running");
+        std::string name = args.value("name", "");
+        if (svc.table.find_app(name) != nullptr) {
+            skipped.push_back(name);
+            continue;
+        }
+        auto r = start_app(svc, args, running);
+        if (r) {
+            started.push_back(name);
+        } else {
+            report_error(ErrorKind::spawn_failed, fmt::format("resurrect {}: {}", name, r.error().message));
+            failed.push_back(json{{"name", name}, {"error", r.error().message}});
+        }
+    }
+    return json{{"restored", started}, {"skipped", skipped}, {"failed", failed}};
+}
+
+}  // namespace pm::ipc
