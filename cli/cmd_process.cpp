@@ -29,6 +29,9 @@ struct StartOptions {
     int log_files = -1;
     bool merge_logs = false;
     std::string only;
+    int ready_fd = 0;
+    int ready_tcp = 0;
+    bool wait = false;
     std::vector<std::string> command;
 };
 
@@ -124,6 +127,12 @@ Result<json> start_args(const StartOptions& o) {
     if (!o.max_memory.empty()) {
         args["max_memory"] = o.max_memory;
     }
+    if (o.ready_fd > 0) {
+        args["ready_fd"] = o.ready_fd;
+    }
+    if (o.ready_tcp > 0) {
+        args["ready_tcp"] = o.ready_tcp;
+    }
     if (o.merge_logs) {
         args["merge_logs"] = true;
     }
@@ -182,6 +191,11 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--max-log-size", o->max_log_size, "rotate log files at this size (default 10M)");
     start->add_option("--log-files", o->log_files, "rotated log files kept (default 5)")
         ->check(CLI::Range(0, 10000));
+    start->add_option("--ready-fd", o->ready_fd, "online once the process writes a line to this fd (3+)")
+        ->check(CLI::Range(3, 63));
+    start->add_option("--ready-tcp", o->ready_tcp, "online once 127.0.0.1:PORT accepts connections")
+        ->check(CLI::Range(1, 65535));
+    start->add_flag("--wait", o->wait, "return once every instance is online (up to --timeout); fail otherwise");
     start->add_option("--only", o->only, "with an ecosystem file: start only these apps (a,b,...)");
     start->add_option("--max-memory", o->max_memory, "restart when memory stays above this (e.g. 200M)");
     start->add_flag("--merge-logs", o->merge_logs, "all instances write one pair of log files");
@@ -204,6 +218,18 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
             auto args = start_args(*o);
             if (!args) {
                 return report_error(*g, args.error());
+            }
+            if (o->wait) {
+                // Start quietly, then report the wait's outcome (one JSON document).
+                auto client = open_client(*g);
+                if (!client) {
+                    return report_error(*g, client.error());
+                }
+                auto started = client->call("start", *args);
+                if (!started) {
+                    return report_error(*g, started.error());
+                }
+                return run_wait(*g, started->value("name", ""), "online");
             }
             return run_request(*g, "start", *args, [](const json& r) {
                 print_instances(r.value("instances", json::array()), stdout);
@@ -233,6 +259,16 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
                 print_instances(r.value("processes", json::array()), stdout);
             });
         };
+    });
+
+    auto wait_sel = std::make_shared<std::string>();
+    auto wait_state = std::make_shared<std::string>("online");
+    auto* wait = app.add_subcommand("wait", "block until processes reach a state (up to --timeout)");
+    wait->add_option("selector", *wait_sel, "name, name:index, id or all")->required();
+    wait->add_option("--state", *wait_state, "state to wait for (default online)")
+        ->check(CLI::IsMember({"online", "stopped", "exited", "errored", "starting", "backoff", "stopping"}));
+    wait->callback([env, wait_sel, wait_state] {
+        env.action = [g = &env.global, wait_sel, wait_state] { return run_wait(*g, *wait_sel, *wait_state); };
     });
 
     auto* show = app.add_subcommand("show", "every field of one process");

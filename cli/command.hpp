@@ -24,6 +24,9 @@ struct GlobalOptions {
 // an explicit --timeout they wait this long for the reply.
 inline constexpr const char* k_stop_wait_timeout = "70s";
 GlobalOptions for_stop_wait(const GlobalOptions& g);
+// pm wait / pm start --wait: asks pmd to wait up to --timeout for `state`
+// and gives pmd a little longer than that to answer.
+int run_wait(const GlobalOptions& g, const std::string& selector, const std::string& state);
 
 // Set by a subcommand's callback; main runs it and exits with its result.
 using Action = std::function<int()>;

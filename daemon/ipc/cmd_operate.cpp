@@ -1,4 +1,4 @@
-// Operator commands on running processes: scale, signal, reset.
+// Operator commands on running processes: scale, signal, reset, wait.
 #include <fmt/format.h>
 
 #include "common/selector.hpp"
@@ -116,6 +116,72 @@ Result<json> handle_reset(CommandContext& ctx, const json& args) {
         i->reset_counters();
     }
     return json{{"reset", insts->size()}};
+}
+
+}  // namespace pm::ipc
+
+namespace pm::ipc {
+
+Result<json> handle_wait(CommandContext& ctx, const json& args) {
+    auto insts = resolve_selector(ctx, args);
+    auto state_text = arg_string(args, "state", "online");
+    auto timeout = arg_int(args, "timeout", 10000, 0, 24LL * 3600 * 1000);
+    if (!insts || !state_text || !timeout) {
+        return !insts ? insts.error() : !state_text ? state_text.error() : timeout.error();
+    }
+    auto target = process_state_from_string(*state_text);
+    if (!target) {
+        return fail(ErrorCode::bad_args, fmt::format("unknown state '{}'", *state_text));
+    }
+    std::vector<std::uint64_t> ids;
+    for (auto* i : *insts) {
+        ids.push_back(i->id());
+    }
+    ProcessState want = *target;
+    // Waiting for online fails early when an instance can no longer get there.
+    auto failed = [want](const sup::Instance& i) {
+        return want == ProcessState::online && !i.restart_pending() &&
+               (i.state() == ProcessState::errored || i.state() == ProcessState::exited ||
+                i.state() == ProcessState::stopped);
+    };
+    Responder r = ctx.defer();
+    Services* svc = &ctx.svc;
+    auto reply = [r, svc, ids, want, failed](bool timed_out) {
+        json arr = json::array();
+        std::string why;
+        for (auto id : ids) {
+            if (auto* i = svc->table.find_id(id)) {
+                arr.push_back(instance_json(*svc, *i));
+                if (failed(*i)) {
+                    why += fmt::format("{}{} is {}", why.empty() ? "" : "; ", i->display_name(), to_string(i->state()));
+                    if (const auto& e = i->last_exit()) {
+                        why += e->info.by_signal ? fmt::format(" ({})", sup::signal_name(e->info.code))
+                                                 : fmt::format(" (exit code {})", e->info.code);
+                    }
+                    if (!i->last_error().empty()) {
+                        why += ": " + i->last_error();
+                    }
+                }
+            }
+        }
+        if (!why.empty()) {
+            r.reply(fail(ErrorCode::spawn_failed, fmt::format("did not reach {}: {}", to_string(want), why)));
+        } else if (timed_out) {
+            r.reply(fail(ErrorCode::timeout, fmt::format("timed out waiting for {}", to_string(want))));
+        } else {
+            r.reply(json{{"state", to_string(want)}, {"instances", arr}});
+        }
+    };
+    auto waited = svc->table.wait(
+        ids,
+        [want, failed](const sup::Instance& i) {
+            return (want == ProcessState::online ? i.settled_online() : i.state() == want) || failed(i);
+        },
+        [reply] { reply(false); }, *timeout, [reply] { reply(true); });
+    if (!waited) {
+        return waited.error();
+    }
+    return json::object();
 }
 
 }  // namespace pm::ipc

@@ -14,7 +14,7 @@ constexpr std::string_view k_start_args[] = {
     "name",         "argv",          "shell",       "cwd",          "env_base",
     "env",          "instances",     "restart",     "max_restarts", "min_uptime",
     "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
-    "max_log_size", "log_files",     "merge_logs", "max_memory",  "increment_var",
+    "max_log_size", "log_files",     "merge_logs", "max_memory",  "increment_var", "ready_fd", "ready_tcp",
 };
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};
@@ -23,6 +23,7 @@ constexpr std::string_view k_memory_args[] = {"detail"};
 constexpr std::string_view k_save_args[] = {"force"};
 constexpr std::string_view k_scale_args[] = {"name", "instances"};
 constexpr std::string_view k_signal_args[] = {"signal", "selector"};
+constexpr std::string_view k_wait_args[] = {"selector", "state", "timeout"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -69,6 +70,8 @@ constexpr std::array k_commands{
                 "start a new process or a stopped one"},
     CommandSpec{"stop", handle_stop, flag_mutating, k_selector_args,
                 "stop processes (stop signal, then SIGKILL)"},
+    CommandSpec{"wait", handle_wait, flag_none, k_wait_args,
+                "reply once processes reach a state (default online), fail or time out"},
 };
 
 }  // namespace

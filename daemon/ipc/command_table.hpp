@@ -55,5 +55,6 @@ Result<json> handle_resurrect(CommandContext&, const json&);
 Result<json> handle_scale(CommandContext&, const json&);
 Result<json> handle_signal(CommandContext&, const json&);
 Result<json> handle_reset(CommandContext&, const json&);
+Result<json> handle_wait(CommandContext&, const json&);
 
 }  // namespace pm::ipc

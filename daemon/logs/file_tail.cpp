@@ -30,6 +30,7 @@ void tail_one(const std::string& path, std::size_t want, std::size_t& budget,
     constexpr std::size_t k_block = 64 * 1024;
     std::string block;
     std::size_t found = 0;
+    bool budget_used = false;
     while (pos > 0 && found < want && budget > 0) {
         std::size_t len = static_cast<std::size_t>(std::min<off_t>(pos, static_cast<off_t>(k_block)));
         len = std::min(len, budget);
@@ -39,6 +40,7 @@ void tail_one(const std::string& path, std::size_t want, std::size_t& budget,
             return;
         }
         budget -= len;
+        budget_used = true;
         block += carry;
         carry.clear();
         std::size_t end = block.size();
@@ -59,7 +61,9 @@ void tail_one(const std::string& path, std::size_t want, std::size_t& budget,
             end = nl;
         }
     }
-    if (pos == 0 && found < want && !carry.empty()) {
+    // At the start of the file the bytes before the first newline are a line
+    // too, even an empty one.
+    if (pos == 0 && found < want && st.st_size > 0 && budget_used) {
         out.push_back(carry);
     }
 }

@@ -3,7 +3,10 @@
 // restart timers. The process handle is closed only in or after exit_cb.
 #include "daemon/supervisor/instance.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <signal.h>
 #include <unistd.h>
@@ -92,6 +95,9 @@ Instance::Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
         t->get()->data = this;
     }
     m_created_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    uv_timer_init(m_loop, m_ready_timer.get());
+    m_ready_timer.initialised();
+    m_ready_timer.get()->data = this;
 }
 
 Instance::~Instance() {
@@ -174,6 +180,7 @@ void Instance::perform(std::uint32_t a) {
     }
     if (a & act_mark_stable) {
         m_unstable = 0;
+        m_stable = true;
     }
     if (a & act_signal_stop) {
         m_escalated = false;
@@ -244,7 +251,20 @@ void Instance::spawn() {
     env.push_back(id_var.data());
     env.push_back(nullptr);
 
-    uv_stdio_container_t stdio[3];
+    // fds 0..2, and up to the readiness fd when one is configured.
+    uv_stdio_container_t stdio[64];
+    int stdio_count = m_spec->ready_fd > 0 ? m_spec->ready_fd + 1 : 3;
+    for (int k = 3; k < stdio_count; ++k) {
+        stdio[k].flags = UV_IGNORE;
+    }
+    if (m_spec->ready_fd > 0) {
+        m_ready_pipe.close(true);
+        uv_pipe_init(m_loop, m_ready_pipe.get(), 0);
+        m_ready_pipe.initialised();
+        m_ready_pipe.get()->data = this;
+        stdio[m_spec->ready_fd].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
+        stdio[m_spec->ready_fd].data.stream = reinterpret_cast<uv_stream_t*>(m_ready_pipe.get());
+    }
     stdio[0].flags = UV_IGNORE;
     stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
     stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(pipes.first->pipe());
@@ -258,13 +278,14 @@ void Instance::spawn() {
     opts.env = env.data();
     opts.cwd = m_spec->cwd.c_str();
     opts.flags = UV_PROCESS_DETACHED;  // setsid(): own session and process group
-    opts.stdio_count = 3;
+    opts.stdio_count = stdio_count;
     opts.stdio = stdio;
 
     m_proc.close(true);
     int rc = spawn_with_original_nofile(m_loop, m_proc.get(), &opts);
     m_proc.initialised();  // uv_spawn initialises the handle even when it fails
     if (rc != 0) {
+        m_ready_pipe.close();
         m_hub.discard_pipes(pipes);
         m_proc.close(true);
         m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0].view(),
@@ -276,8 +297,14 @@ void Instance::spawn() {
     m_hub.start_pipes(pipes);
     m_proc.get()->data = this;
     m_escalated = false;
+    m_stable = m_spec->restart.min_uptime_ms == 0;
     m_pid = m_proc.get()->pid;
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    if (m_spec->needs_ready()) {
+        start_readiness();
+        handle(ProcEvent::spawn_ok_unready);
+        return;
+    }
     handle(ProcEvent::spawn_ok);
 }
 
@@ -304,6 +331,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     }
     m_pid.reset();
     m_proc.close(true);  // safe: exit was seen
+    stop_readiness();
     m_last_exit = rec;
     std::int64_t ran = static_cast<std::int64_t>(uv_now(m_loop)) - m_started_ms;
     PM_LOG(info, "{}: exited with {} {} after {}ms", display_name(),
@@ -322,6 +350,66 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
         report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
     }
     handle(d.event);
+}
+
+void Instance::start_readiness() {
+    if (m_spec->ready_fd > 0) {
+        uv_read_start(reinterpret_cast<uv_stream_t*>(m_ready_pipe.get()), ready_alloc_cb, ready_read_cb);
+    }
+    if (m_spec->ready_tcp > 0) {
+        uv_timer_start(m_ready_timer.get(), ready_timer_cb, 0, 100);
+    }
+}
+
+void Instance::stop_readiness() {
+    uv_timer_stop(m_ready_timer.get());
+    m_ready_pipe.close();
+}
+
+void Instance::on_ready() {
+    stop_readiness();
+    PM_LOG(info, "{}: ready", display_name());
+    handle(ProcEvent::ready);
+}
+
+void Instance::ready_alloc_cb(uv_handle_t*, std::size_t, uv_buf_t* buf) noexcept {
+    static char scratch[256];  // the content of the readiness line does not matter
+    buf->base = scratch;
+    buf->len = sizeof scratch;
+}
+
+void Instance::ready_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept {
+    auto* self = static_cast<Instance*>(s->data);
+    if (self == nullptr) {
+        return;
+    }
+    if (nread > 0 && std::memchr(buf->base, '\n', static_cast<std::size_t>(nread)) != nullptr) {
+        self->on_ready();
+    } else if (nread < 0) {
+        self->m_ready_pipe.close();  // closed without a line: not ready (yet)
+    }
+}
+
+void Instance::ready_timer_cb(uv_timer_t* t) noexcept {
+    auto* self = static_cast<Instance*>(t->data);
+    if (self == nullptr || !self->m_pid) {
+        return;
+    }
+    // A loopback connect answers at once (accepted or refused), so it can run
+    // on the loop thread without stalling it.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return;
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(self->m_spec->ready_tcp));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (ok) {
+        self->on_ready();
+    }
 }
 
 bool Instance::send_signal(int sig) {
@@ -365,6 +453,7 @@ json Instance::to_json() const {
         {"uptime_ms", m_pid ? now - m_started_ms : 0},
         {"last_exit", m_last_exit ? m_last_exit->to_json() : json(nullptr)},
         {"last_error", m_last_error.empty() ? json(nullptr) : json(m_last_error)},
+        {"stable", m_stable && m_pid.has_value()},
         {"restart_reason", m_last_reason ? json(to_string(*m_last_reason)) : json(nullptr)},
     };
     json counts = json::object();

@@ -58,6 +58,11 @@ public:
     ProcessState state() const { return m_state; }
     std::optional<int> pid() const { return m_pid; }
     bool restart_pending() const { return m_restart_pending; }
+    // Online and proven: reported ready, or (without a readiness check) it
+    // has run min_uptime. `pm wait` and `start --wait` wait for this.
+    bool settled_online() const {
+        return m_state == ProcessState::online && (m_spec->needs_ready() || m_stable);
+    }
     const std::optional<ExitRecord>& last_exit() const { return m_last_exit; }
     const std::string& last_error() const { return m_last_error; }
     std::string display_name() const;
@@ -73,6 +78,13 @@ private:
 
     static void exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept;
     static void timer_cb(uv_timer_t* t) noexcept;
+    // Readiness (s6-style fd line, or a TCP port that accepts).
+    void start_readiness();
+    void stop_readiness();
+    void on_ready();
+    static void ready_read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
+    static void ready_alloc_cb(uv_handle_t* h, std::size_t, uv_buf_t* buf) noexcept;
+    static void ready_timer_cb(uv_timer_t* t) noexcept;
 
     uv_loop_t* m_loop;
     std::uint64_t m_id;
@@ -87,6 +99,8 @@ private:
     uv::Handle<uv_timer_t> m_uptime_timer;
     uv::Handle<uv_timer_t> m_kill_timer;
     uv::Handle<uv_timer_t> m_backoff_timer;
+    uv::Handle<uv_pipe_t> m_ready_pipe;
+    uv::Handle<uv_timer_t> m_ready_timer;
 
     std::int64_t m_started_ms = 0;      // loop time of the last spawn
     std::int64_t m_created_ms = 0;
@@ -95,6 +109,7 @@ private:
     std::int64_t m_next_delay_ms = 0;   // backoff delay chosen at the last exit
     bool m_escalated = false;           // the current stop needed SIGKILL
     bool m_restart_pending = false;
+    bool m_stable = false;              // this run has lasted min_uptime
     std::optional<ExitRecord> m_last_exit;
     std::optional<RestartReason> m_last_reason;
     std::int64_t m_reason_counts[4] = {0, 0, 0, 0};

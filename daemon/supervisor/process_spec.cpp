@@ -130,6 +130,8 @@ json ProcessSpec::to_json() const {
         {"log_files", logs.file.keep},
         {"merge_logs", logs.merge},
         {"max_memory", max_memory},
+        {"ready_fd", ready_fd},
+        {"ready_tcp", ready_tcp},
     };
 }
 
@@ -168,6 +170,12 @@ json ProcessSpec::to_args() const {
            {"max_memory", max_memory}};
     if (!increment_var.empty()) {
         j["increment_var"] = increment_var;
+    }
+    if (ready_fd > 0) {
+        j["ready_fd"] = ready_fd;
+    }
+    if (ready_tcp > 0) {
+        j["ready_tcp"] = ready_tcp;
     }
     return j;
 }
@@ -306,6 +314,16 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
         return fail(ErrorCode::bad_args, "'increment_var' must be a variable name");
     }
     spec.increment_var = *inc;
+    auto ready_fd = arg_int(args, "ready_fd", 0, 0, 63);
+    auto ready_tcp = arg_int(args, "ready_tcp", 0, 0, 65535);
+    if (!ready_fd || !ready_tcp) {
+        return !ready_fd ? ready_fd.error() : ready_tcp.error();
+    }
+    if (*ready_fd > 0 && *ready_fd < 3) {
+        return fail(ErrorCode::bad_args, "'ready_fd' must be 3 or more (0, 1 and 2 are stdio)");
+    }
+    spec.ready_fd = static_cast<int>(*ready_fd);
+    spec.ready_tcp = static_cast<int>(*ready_tcp);
     return spec;
 }
 

@@ -32,6 +32,9 @@ struct ProcessSpec {
     logs::LogOptions logs;
     std::int64_t max_memory = 0;  // bytes; restart when the group stays above it (0: off)
     std::string increment_var;    // e.g. PORT: instance i gets base + i
+    int ready_fd = 0;             // online when the child writes a line to this fd (0: off)
+    int ready_tcp = 0;            // online when 127.0.0.1:port accepts (0: off)
+    bool needs_ready() const { return ready_fd > 0 || ready_tcp > 0; }
 
     json to_json() const;
     // Start arguments that rebuild this spec through spec_from_json (save,

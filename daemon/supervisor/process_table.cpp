@@ -11,6 +11,9 @@ ProcessTable::ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limit
     uv_timer_init(m_loop, m_check_timer.get());
     m_check_timer.initialised();
     m_check_timer.get()->data = this;
+    uv_timer_init(m_loop, m_deadline_timer.get());
+    m_deadline_timer.initialised();
+    m_deadline_timer.get()->data = this;
 }
 
 ProcessTable::~ProcessTable() = default;
@@ -193,8 +196,21 @@ Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done 
         return fail(ErrorCode::limit_reached,
                     fmt::format("too many pending operations (limit {})", m_limits.max_waiters));
     }
-    m_waiters.push_back(Waiter{std::move(ids), std::move(pred), std::move(done)});
+    m_waiters.push_back(Waiter{std::move(ids), std::move(pred), std::move(done), 0, {}});
     uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
+    return {};
+}
+
+Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done done, std::int64_t timeout_ms,
+                               Done expired) {
+    if (auto ok = wait(std::move(ids), std::move(pred), std::move(done)); !ok) {
+        return ok;
+    }
+    m_waiters.back().deadline = uv_now(m_loop) + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout_ms, 0));
+    m_waiters.back().expired = std::move(expired);
+    if (!uv_is_active(m_deadline_timer.handle())) {
+        uv_timer_start(m_deadline_timer.get(), check_cb, 50, 50);
+    }
     return {};
 }
 
@@ -218,13 +234,22 @@ void ProcessTable::check_waiters() {
             return inst == nullptr || w.pred(*inst);
         });
     };
+    std::uint64_t now = uv_now(m_loop);
+    bool any_deadline = false;
     for (auto it = m_waiters.begin(); it != m_waiters.end();) {
         if (satisfied(*it)) {
             ready.push_back(std::move(it->done));
             it = m_waiters.erase(it);
+        } else if (it->deadline != 0 && now >= it->deadline) {
+            ready.push_back(std::move(it->expired));
+            it = m_waiters.erase(it);
         } else {
+            any_deadline = any_deadline || it->deadline != 0;
             ++it;
         }
+    }
+    if (!any_deadline) {
+        uv_timer_stop(m_deadline_timer.get());
     }
     // Run after the scan: a done callback may add waiters or remove instances.
     for (auto& d : ready) {

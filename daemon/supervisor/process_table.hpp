@@ -58,6 +58,10 @@ public:
     // Calls `done` (outside any instance callback) once every listed instance
     // satisfies `pred` or no longer exists. Fails when too many are pending.
     Result<void> wait(std::vector<std::uint64_t> ids, Pred pred, Done done);
+    // The same with a deadline: `expired` runs instead of `done` when the
+    // condition does not hold within timeout_ms.
+    Result<void> wait(std::vector<std::uint64_t> ids, Pred pred, Done done, std::int64_t timeout_ms,
+                      Done expired);
     std::size_t waiter_count() const { return m_waiters.size(); }
     // Approximate bytes held by the table: instances, handles and specs.
     std::size_t memory_bytes() const;
@@ -67,6 +71,8 @@ private:
         std::vector<std::uint64_t> ids;
         Pred pred;
         Done done;
+        std::uint64_t deadline = 0;  // loop time in ms; 0: none
+        Done expired;
     };
 
     void on_change(Instance& inst);
@@ -83,7 +89,8 @@ private:
     std::map<std::uint64_t, Instance*> m_by_id;
     std::uint64_t m_next_id = 0;
     std::vector<Waiter> m_waiters;
-    uv::Handle<uv_timer_t> m_check_timer;  // defers waiter checks out of callbacks
+    uv::Handle<uv_timer_t> m_check_timer;     // defers waiter checks out of callbacks
+    uv::Handle<uv_timer_t> m_deadline_timer;  // runs while a waiter has a deadline
 };
 
 }  // namespace pm::sup

@@ -26,6 +26,9 @@ constexpr std::array k_table{
     Row{S::backoff, E::start, S::starting, act_cancel_timers | act_reset_counters | act_spawn},
     // Spawn outcome.
     Row{S::starting, E::spawn_ok, S::online, act_arm_uptime},
+    Row{S::starting, E::spawn_ok_unready, S::starting, act_arm_uptime},
+    Row{S::starting, E::ready, S::online, act_none},
+    Row{S::starting, E::min_uptime_reached, S::starting, act_mark_stable},
     Row{S::starting, E::spawn_failed, S::errored, act_cancel_timers},
     // Stability.
     Row{S::online, E::min_uptime_reached, S::online, act_mark_stable},
@@ -56,6 +59,8 @@ std::string_view to_string(ProcEvent e) {
     switch (e) {
         case E::start: return "start";
         case E::spawn_ok: return "spawn_ok";
+        case E::spawn_ok_unready: return "spawn_ok_unready";
+        case E::ready: return "ready";
         case E::spawn_failed: return "spawn_failed";
         case E::min_uptime_reached: return "min_uptime_reached";
         case E::exit_restart: return "exit_restart";

@@ -12,7 +12,9 @@ namespace pm::sup {
 
 enum class ProcEvent {
     start,               // a user asked to start
-    spawn_ok,            // uv_spawn succeeded
+    spawn_ok,            // uv_spawn succeeded (no readiness check: online now)
+    spawn_ok_unready,    // uv_spawn succeeded; online once it reports ready
+    ready,               // readiness fd line or TCP port accepted
     spawn_failed,        // uv_spawn failed (bad executable, cwd, ...)
     min_uptime_reached,  // the run lasted min_uptime: it is stable
     exit_restart,        // exited; the restart policy says restart
@@ -24,7 +26,8 @@ enum class ProcEvent {
 };
 
 inline constexpr ProcEvent k_all_events[] = {
-    ProcEvent::start,        ProcEvent::spawn_ok,      ProcEvent::spawn_failed,
+    ProcEvent::start,        ProcEvent::spawn_ok,      ProcEvent::spawn_ok_unready, ProcEvent::ready,
+    ProcEvent::spawn_failed,
     ProcEvent::min_uptime_reached, ProcEvent::exit_restart, ProcEvent::exit_done,
     ProcEvent::exit_give_up, ProcEvent::stop,          ProcEvent::kill_timeout,
     ProcEvent::backoff_elapsed,

@@ -37,33 +37,34 @@ constexpr std::size_t k_nstates = std::size(pm::k_all_states);
 constexpr std::size_t k_nevents = std::size(sup::k_all_events);
 
 // Rows follow pm::k_all_states; columns follow sup::k_all_events:
-//   start, spawn_ok, spawn_failed, min_uptime_reached, exit_restart,
-//   exit_done, exit_give_up, stop, kill_timeout, backoff_elapsed
+//   start, spawn_ok, spawn_ok_unready, ready, spawn_failed, min_uptime_reached,
+//   exit_restart, exit_done, exit_give_up, stop, kill_timeout, backoff_elapsed
 // clang-format off
 constexpr Cell k_expected[k_nstates][k_nevents] = {
     // stopped
-    {to(S::starting, k_manual_start), ign, ign, ign, ign,
+    {to(S::starting, k_manual_start), ign, ign, ign, ign, ign, ign,
      ign, ign, ign, ign, ign},
     // starting
-    {ign, to(S::online, sup::act_arm_uptime), to(S::errored, k_cancel), ign,
+    {ign, to(S::online, sup::act_arm_uptime), to(S::starting, sup::act_arm_uptime),
+     to(S::online, sup::act_none), to(S::errored, k_cancel), to(S::starting, sup::act_mark_stable),
      to(S::backoff, k_to_backoff), to(S::exited, k_cancel), to(S::errored, k_cancel),
      to(S::stopping, sup::act_signal_stop), ign, ign},
     // online
-    {ign, ign, ign, to(S::online, sup::act_mark_stable),
+    {ign, ign, ign, ign, ign, to(S::online, sup::act_mark_stable),
      to(S::backoff, k_to_backoff), to(S::exited, k_cancel), to(S::errored, k_cancel),
      to(S::stopping, sup::act_signal_stop), ign, ign},
     // stopping
-    {ign, ign, ign, ign,
+    {ign, ign, ign, ign, ign, ign,
      to(S::stopped, k_cancel), to(S::stopped, k_cancel), to(S::stopped, k_cancel),
      ign, to(S::stopping, sup::act_signal_kill), ign},
     // exited
-    {to(S::starting, k_manual_start), ign, ign, ign, ign,
+    {to(S::starting, k_manual_start), ign, ign, ign, ign, ign, ign,
      ign, ign, to(S::stopped, sup::act_none), ign, ign},
     // backoff
-    {to(S::starting, sup::act_cancel_timers | k_manual_start), ign, ign, ign, ign,
+    {to(S::starting, sup::act_cancel_timers | k_manual_start), ign, ign, ign, ign, ign, ign,
      ign, ign, to(S::stopped, k_cancel), ign, to(S::starting, sup::act_spawn)},
     // errored
-    {to(S::starting, k_manual_start), ign, ign, ign, ign,
+    {to(S::starting, k_manual_start), ign, ign, ign, ign, ign, ign,
      ign, ign, to(S::stopped, sup::act_none), ign, ign},
 };
 // clang-format on
@@ -107,7 +108,7 @@ TEST_SUITE("supervisor") {
 
 TEST_CASE("state machine matches the expected table for every state and event") {
     REQUIRE(k_nstates == 7);
-    REQUIRE(k_nevents == 10);
+    REQUIRE(k_nevents == 12);
     for (std::size_t si = 0; si < k_nstates; ++si) {
         for (std::size_t ei = 0; ei < k_nevents; ++ei) {
             S state = pm::k_all_states[si];
@@ -205,8 +206,13 @@ TEST_CASE("spawning and timers follow the states that need them") {
             }
             INFO(pm::to_string(state), " + ", sup::to_string(event), " -> ",
                  pm::to_string(t->next), " [", actions_str(t->actions), "]");
-            // Only a move into starting spawns, and every move into starting spawns.
-            CHECK(((t->actions & sup::act_spawn) != 0) == (t->next == S::starting));
+            // Only a move into starting spawns, and every move into starting from
+            // another state spawns (starting -> starting waits for readiness).
+            if (state != S::starting) {
+                CHECK(((t->actions & sup::act_spawn) != 0) == (t->next == S::starting));
+            } else {
+                CHECK((t->actions & sup::act_spawn) == 0);
+            }
             // Entering backoff arms its timer and counts the restart.
             if (t->next == S::backoff) {
                 CHECK((t->actions & sup::act_arm_backoff) != 0);
@@ -216,9 +222,9 @@ TEST_CASE("spawning and timers follow the states that need them") {
             if (t->next == S::stopping && state != S::stopping) {
                 CHECK((t->actions & sup::act_signal_stop) != 0);
             }
-            // The uptime timer is armed only when the process comes online.
+            // The uptime timer is armed only right after a successful spawn.
             if ((t->actions & sup::act_arm_uptime) != 0) {
-                CHECK(t->next == S::online);
+                CHECK((event == E::spawn_ok || event == E::spawn_ok_unready));
             }
             // A running process that leaves the running states drops its timers.
             if (pm::is_running(state) && !pm::is_running(t->next)) {
