@@ -77,6 +77,24 @@ std::string unit_text(const std::string& pmd) {
 
 }  // namespace
 
+int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco,
+                      const json& env_base) {
+    auto client = open_client(g);
+    if (!client) {
+        return report_error(g, client.error());
+    }
+    Ecosystem bad;
+    for (std::size_t i = 0; i < eco.apps.size(); ++i) {
+        json args = eco.apps[i].args;
+        args["env_base"] = env_base;
+        args["dry_run"] = true;
+        if (auto r = client->call("start", args); !r) {
+            bad.errors.push_back(fmt::format("apps[{}] ({}): {}", i, eco.apps[i].name, r.error().message));
+        }
+    }
+    return bad.errors.empty() ? k_exit_ok : report_ecosystem(g, path, bad);
+}
+
 int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
                     const json& env_base) {
     Ecosystem eco = load_ecosystem(path, split_csv(only));
@@ -87,6 +105,10 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
     if (!client) {
         return report_error(g, client.error());
     }
+    // pmd checks every app first (dry run): nothing starts unless all are valid.
+    if (int rc = dry_run_ecosystem(g, path, eco, env_base); rc != k_exit_ok) {
+        return rc;
+    }
     json results = json::array();
     int worst = k_exit_ok;
     for (const auto& app : eco.apps) {
@@ -94,7 +116,9 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
         args["env_base"] = env_base;
         auto r = client->call("start", args);
         if (!r) {
-            results.push_back(json{{"name", app.name}, {"ok", false}, {"error", r.error().message}});
+            results.push_back(json{{"name", app.name},
+                                   {"ok", false},
+                                   {"error", {{"code", to_string(r.error().code)}, {"message", r.error().message}}}});
             if (!g.json) {
                 std::fprintf(stderr, "pm: %s: %s\n", app.name.c_str(), r.error().message.c_str());
             }
@@ -228,6 +252,10 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
         env.action = [g = &env.global, file] {
             Ecosystem eco = load_ecosystem(*file);
             if (int rc = report_ecosystem(*g, *file, eco); rc != k_exit_ok) {
+                return rc;
+            }
+            // Then pmd checks each app as start would (signals, limits, ...).
+            if (int rc = dry_run_ecosystem(*g, *file, eco, json::object()); rc != k_exit_ok) {
                 return rc;
             }
             json names = json::array();

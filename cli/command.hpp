@@ -54,6 +54,10 @@ void add_state_commands(CLI::App& app, CommandEnv env);
 // Ecosystem files (cmd_state.cpp).
 int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
                     const json& env_base);
+struct Ecosystem;
+// Asks pmd to check every app as `start` would, changing nothing.
+int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco,
+                      const json& env_base);
 int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
                      const Render& render);
 

@@ -82,12 +82,13 @@ void Connection::send_line(std::string line) {
     }
     // Streaming clients get the larger stream limit for replies too.
     std::size_t limit = std::max(m_limits.max_queued, m_streaming ? m_limits.max_stream_queued : 0);
-    if (m_queued + line.size() > limit) {
+    if (m_queued + m_stream_batch.size() + line.size() > limit) {
         PM_LOG(warn, "client {}: not reading its replies ({} bytes queued), disconnecting", m_id,
                m_queued);
         close();
         return;
     }
+    flush_stream();  // keep order with stream lines sent earlier
     write_bytes(line);
 }
 
@@ -96,10 +97,25 @@ StreamSend Connection::send_stream(std::string_view line) {
         return StreamSend::gone;
     }
     m_streaming = true;
-    if (m_queued + line.size() > m_limits.max_stream_queued) {
+    if (m_queued + m_stream_batch.size() + line.size() > m_limits.max_stream_queued) {
         return StreamSend::full;
     }
-    return write_bytes(line) ? StreamSend::sent : StreamSend::gone;
+    bool was_empty = m_stream_batch.empty();
+    m_stream_batch.append(line);
+    if (was_empty && m_on_dirty) {
+        m_on_dirty(*this);
+    }
+    return StreamSend::sent;
+}
+
+void Connection::flush_stream() {
+    if (m_stream_batch.empty() || m_closing) {
+        m_stream_batch.clear();
+        return;
+    }
+    std::string batch = std::move(m_stream_batch);
+    m_stream_batch.clear();
+    write_bytes(batch);
 }
 
 bool Connection::write_bytes(std::string_view line) {

@@ -28,6 +28,7 @@ class Connection {
 public:
     using LineFn = std::function<void(Connection&, std::string_view)>;
     using ClosedFn = std::function<void(Connection&)>;
+    using DirtyFn = std::function<void(Connection&)>;
 
     Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line, ClosedFn on_closed);
     Connection(const Connection&) = delete;
@@ -44,16 +45,21 @@ public:
     void send_line(std::string line);
     // For streams (followers): over the stream queue limit the line is not
     // queued and `full` is returned; the caller counts what was missed.
+    // Stream lines are batched and written by flush_stream() (the server
+    // runs it once per loop iteration), one write for many lines.
     StreamSend send_stream(std::string_view line);
+    void flush_stream();
     // Stops reading and closes once queued replies are written.
     void close_after_flush();
     void close();
     void set_on_closed(ClosedFn fn) { m_on_closed = std::move(fn); }
+    // Called when stream bytes are waiting for flush_stream().
+    void set_on_dirty(DirtyFn fn) { m_on_dirty = std::move(fn); }
 
     std::uint64_t id() const { return m_id; }
     bool closing() const { return m_closing; }
     void set_streaming() { m_streaming = true; }
-    std::size_t queued_bytes() const { return m_queued; }
+    std::size_t queued_bytes() const { return m_queued + m_stream_batch.size(); }
     std::size_t buffered_bytes() const { return m_framer.buffered(); }
 
 private:
@@ -81,6 +87,8 @@ private:
     bool m_closing = false;
     bool m_close_when_flushed = false;
     bool m_streaming = false;  // has followers: the stream queue limit applies
+    std::string m_stream_batch;  // stream lines not yet handed to libuv
+    DirtyFn m_on_dirty;
 };
 
 }  // namespace pm::ipc

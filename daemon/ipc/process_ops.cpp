@@ -80,9 +80,23 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
         }
         spec = std::make_shared<sup::ProcessSpec>(std::move(*built));
     }
+    auto dry_run = arg_bool(args, "dry_run", false);
+    if (!dry_run) {
+        return dry_run.error();
+    }
+    if (*dry_run) {
+        return json{{"name", *name}, {"action", "validated"}};  // checked, nothing changed
+    }
     if (app != nullptr && any_running(*app)) {
         // Scripts re-run their start commands: the same spec is a success.
-        if (by_name || spec->to_args() == app->spec->to_args()) {
+        // The base environment (the calling shell's) is left out: re-running
+        // the same start from another directory or terminal is the same start.
+        auto comparable = [](const sup::ProcessSpec& s) {
+            json a = s.to_args();
+            a.erase("env_base");
+            return a;
+        };
+        if (by_name || comparable(*spec) == comparable(*app->spec)) {
             return started_json(svc, *app, "already_running");
         }
         return fail(ErrorCode::already_exists,

@@ -14,7 +14,28 @@
 namespace pm::ipc {
 
 Server::Server(uv_loop_t* loop, ServerLimits limits, LineFn on_line)
-    : m_loop(loop), m_limits(limits), m_on_line(std::move(on_line)) {}
+    : m_loop(loop), m_limits(limits), m_on_line(std::move(on_line)) {
+    uv_check_init(m_loop, m_flush_check.get());
+    m_flush_check.initialised();
+    m_flush_check.get()->data = this;
+}
+
+void Server::flush_cb(uv_check_t* c) noexcept {
+    if (auto* self = static_cast<Server*>(c->data)) {
+        self->flush_dirty();
+    }
+}
+
+void Server::flush_dirty() {
+    uv_check_stop(m_flush_check.get());
+    std::vector<std::uint64_t> dirty;
+    dirty.swap(m_dirty);
+    for (auto id : dirty) {
+        if (Connection* c = find(id)) {
+            c->flush_stream();
+        }
+    }
+}
 
 Server::~Server() {
     stop_listening();
@@ -123,6 +144,10 @@ void Server::on_connection(int status) {
             }
         });
     uv_pipe_init(m_loop, conn->pipe(), 0);
+    conn->set_on_dirty([this](Connection& c) {
+        m_dirty.push_back(c.id());
+        uv_check_start(m_flush_check.get(), flush_cb);
+    });
     Connection* raw = conn.get();
     m_conns.emplace(id, std::move(conn));
     if (uv_accept(reinterpret_cast<uv_stream_t*>(m_listener.get()), raw->stream()) != 0) {

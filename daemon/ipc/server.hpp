@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.hpp"
 #include "daemon/ipc/connection.hpp"
@@ -57,6 +58,8 @@ private:
     void on_connection(int status);
     bool peer_allowed(Connection& c);
     static void connection_cb(uv_stream_t* s, int status) noexcept;
+    static void flush_cb(uv_check_t* c) noexcept;
+    void flush_dirty();
 
     uv_loop_t* m_loop;
     ServerLimits m_limits;
@@ -65,6 +68,8 @@ private:
     uv::Handle<uv_pipe_t> m_listener;
     std::map<std::uint64_t, std::unique_ptr<Connection>> m_conns;
     std::uint64_t m_next_id = 1;
+    std::vector<std::uint64_t> m_dirty;   // connections with batched stream bytes
+    uv::Handle<uv_check_t> m_flush_check;  // runs after this iteration's reads
     ServerStats m_stats;
 };
 

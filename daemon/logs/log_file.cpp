@@ -95,6 +95,7 @@ bool LogFile::write_out_marker(std::string_view marker) {
         return false;
     }
     m_size += n;
+    m_at_line_start = true;
     return true;
 }
 
@@ -108,6 +109,7 @@ bool LogFile::write_out(std::string_view bytes) {
             enter_degraded(errno, bytes);
             return false;
         }
+        m_at_line_start = bytes[static_cast<std::size_t>(n) - 1] == '\n';
         bytes.remove_prefix(static_cast<std::size_t>(n));
         m_size += n;
         m_stats.written_bytes += static_cast<std::uint64_t>(n);
@@ -130,8 +132,11 @@ void LogFile::flush() {
             m_buf.clear();
             return;
         }
+        // A short write before the failure may have left half a line: the
+        // marker always starts a line of its own.
         std::string marker = fmt::format(
-            "pmd: dropped {} lines ({} bytes) between {} and {}: {}\n", m_gap_lines, m_gap_bytes,
+            "{}pmd: dropped {} lines ({} bytes) between {} and {}: {}\n", m_at_line_start ? "" : "\n",
+            m_gap_lines, m_gap_bytes,
             m_gap_started_unix_ms, unix_ms(), std::strerror(m_stats.last_errno));
         if (!write_out_marker(marker)) {
             drop(m_buf);

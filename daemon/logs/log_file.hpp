@@ -72,6 +72,7 @@ private:
     std::int64_t m_retry_at = 0;
     std::int64_t m_retry_delay = 1000;
     std::int64_t m_gap_started_unix_ms = 0;
+    bool m_at_line_start = true;  // the file's last written byte is a newline
     std::uint64_t m_gap_lines = 0;
     std::uint64_t m_gap_bytes = 0;
 };

@@ -189,9 +189,19 @@ void LogHub::on_line(const LogChannel& ch, const LogRecord& r) {
             continue;
         }
         if (f.missed > 0) {
-            std::string gap = to_line(make_event(f.request_id, "gap", json{{"missed", f.missed}}));
-            if (m_send(f.conn_id, gap) == SendResult::sent) {
-                f.missed = 0;
+            // A stalled follower must stay cheap: retry the gap record only
+            // now and then, and encode nothing else for it until it drains.
+            if (f.missed % 64 == 1) {
+                std::string gap = to_line(make_event(f.request_id, "gap", json{{"missed", f.missed}}));
+                if (m_send(f.conn_id, gap) == SendResult::sent) {
+                    f.missed = 0;
+                }
+            }
+            if (f.missed > 0) {
+                ++f.missed;
+                ++m_stats.follower_lines_missed;
+                ++it;
+                continue;
             }
         }
         if (cached_id == nullptr || *cached_id != f.request_id || cached_b64 != f.b64) {
@@ -199,7 +209,7 @@ void LogHub::on_line(const LogChannel& ch, const LogRecord& r) {
             cached_id = &f.request_id;
             cached_b64 = f.b64;
         }
-        SendResult res = f.missed > 0 ? SendResult::full : m_send(f.conn_id, cached_line);
+        SendResult res = m_send(f.conn_id, cached_line);
         if (res == SendResult::gone) {
             it = m_followers.erase(it);
             cached_id = nullptr;  // the cached id pointed into the erased follower

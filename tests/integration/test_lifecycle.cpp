@@ -149,11 +149,11 @@ TEST_CASE("delete stops the process and removes it from the list") {
     CHECK(run_pm(home, {"show", "gone"}).exit_code == 3);
 }
 
-TEST_CASE("starting a name that is already running fails with exit 1") {
+TEST_CASE("starting a running name with a different command fails with exit 1") {
     TempHome home;
     pid_t pid = start_sleeper(home, "dup");
 
-    RunResult r = start_child(home, "dup", {"sleep"});
+    RunResult r = start_child(home, "dup", {"print", "1", "sleep"});
     CHECK_MESSAGE(r.exit_code == 1, describe(r));
     CHECK(r.err.find("already running") != std::string::npos);
 
