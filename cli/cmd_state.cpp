@@ -254,10 +254,7 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
             if (int rc = report_ecosystem(*g, *file, eco); rc != k_exit_ok) {
                 return rc;
             }
-            // Then pmd checks each app as start would (signals, limits, ...).
-            if (int rc = dry_run_ecosystem(*g, *file, eco, json::object()); rc != k_exit_ok) {
-                return rc;
-            }
+
             json names = json::array();
             for (const auto& a : eco.apps) {
                 names.push_back(a.name);

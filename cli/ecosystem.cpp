@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/names.hpp"
+#include "common/signals.hpp"
 #include "common/units.hpp"
 #include "common/words.hpp"
 
@@ -86,27 +87,52 @@ struct AppParser {
         if (v == nullptr) {
             return;
         }
+        std::int64_t ms = -1;
         if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
-            args[std::string(target)] = v->get<std::int64_t>();
+            ms = v->get<std::int64_t>();
         } else if (v->is_string() && parse_duration_ms(v->get<std::string>())) {
-            args[std::string(target)] = *parse_duration_ms(v->get<std::string>());
+            ms = *parse_duration_ms(v->get<std::string>());
         } else {
             error(key, "expected a duration in ms or with a unit (500ms, 10s, 2m)");
+            return;
+        }
+        if (ms > k_max_duration_ms) {
+            error(key, "must be at most 7 days");
+            return;
+        }
+        args[std::string(target)] = ms;
+    }
+
+    void signal(std::string_view key) {
+        if (const json* v = get(key)) {
+            if (!v->is_string() || !parse_signal(v->get<std::string>())) {
+                error(key, "expected a signal name such as SIGTERM, SIGINT or SIGUSR2");
+            } else {
+                args["stop_signal"] = *v;
+            }
         }
     }
 
-    void size(std::string_view key, std::string_view target) {
+    void size(std::string_view key, std::string_view target, std::int64_t min = 0,
+              std::int64_t max = std::int64_t{1} << 50) {
         const json* v = get(key);
         if (v == nullptr) {
             return;
         }
+        std::int64_t bytes = -1;
         if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
-            args[std::string(target)] = v->get<std::int64_t>();
+            bytes = v->get<std::int64_t>();
         } else if (v->is_string() && parse_size_bytes(v->get<std::string>())) {
-            args[std::string(target)] = *parse_size_bytes(v->get<std::string>());
+            bytes = *parse_size_bytes(v->get<std::string>());
         } else {
             error(key, "expected a size in bytes or with a unit (64K, 200M, 1G)");
+            return;
         }
+        if (bytes < min || bytes > max) {
+            error(key, fmt::format("must be between {} and {}", format_size(min), format_size(max)));
+            return;
+        }
+        args[std::string(target)] = bytes;
     }
 
     void string_key(std::string_view key, std::string_view target) {
@@ -288,15 +314,15 @@ struct AppParser {
         duration("restart_delay", "restart_delay");
         duration("max_backoff", "max_backoff");
         duration("kill_timeout", "kill_timeout");
-        string_key("stop_signal", "stop_signal");
-        string_key("kill_signal", "stop_signal");
+        signal("stop_signal");
+        signal("kill_signal");
         size("max_memory_restart", "max_memory");
         size("max_memory", "max_memory");
-        size("log_buffer", "log_buffer");
+        size("log_buffer", "log_buffer", k_min_log_buffer, k_max_log_buffer);
         size("max_log_size", "max_log_size");
         if (const json* v = get("log_files")) {
-            if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
-                error("log_files", "expected a non-negative integer");
+            if (!v->is_number_integer() || v->get<std::int64_t>() < 0 || v->get<std::int64_t>() > 10000) {
+                error("log_files", "expected an integer from 0 to 10000");
             } else {
                 args["log_files"] = *v;
             }

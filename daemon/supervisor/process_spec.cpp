@@ -12,21 +12,6 @@
 namespace pm::sup {
 namespace {
 
-struct SigName {
-    int sig;
-    std::string_view name;
-};
-
-constexpr SigName k_signals[] = {
-    {SIGHUP, "HUP"},   {SIGINT, "INT"},   {SIGQUIT, "QUIT"}, {SIGABRT, "ABRT"},
-    {SIGKILL, "KILL"}, {SIGUSR1, "USR1"}, {SIGSEGV, "SEGV"}, {SIGUSR2, "USR2"},
-    {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}, {SIGCONT, "CONT"},
-    {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"}, {SIGWINCH, "WINCH"}, {SIGBUS, "BUS"},
-    {SIGFPE, "FPE"},   {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},  {SIGSYS, "SYS"},
-};
-
-constexpr std::int64_t k_max_duration_ms = 7LL * 86400 * 1000;
-
 // A duration given either as a number (ms) or a string with units.
 Result<std::int64_t> arg_duration(const json& args, std::string_view key, std::int64_t fallback) {
     auto it = args.find(key);
@@ -79,36 +64,6 @@ Result<std::int64_t> arg_size(const json& args, std::string_view key, std::int64
 }
 
 }  // namespace
-
-Result<int> parse_signal(std::string_view text) {
-    int n = 0;
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec == std::errc() && p == text.data() + text.size()) {
-        if (n >= 1 && n < NSIG) {
-            return n;
-        }
-        return fail(ErrorCode::bad_args, fmt::format("invalid signal number {}", n));
-    }
-    std::string_view s = text;
-    if (s.substr(0, 3) == "SIG") {
-        s.remove_prefix(3);
-    }
-    for (const auto& e : k_signals) {
-        if (e.name == s) {
-            return e.sig;
-        }
-    }
-    return fail(ErrorCode::bad_args, fmt::format("unknown signal '{}'", text));
-}
-
-std::string signal_name(int sig) {
-    for (const auto& e : k_signals) {
-        if (e.sig == sig) {
-            return fmt::format("SIG{}", e.name);
-        }
-    }
-    return fmt::format("SIG{}", sig);
-}
 
 json ProcessSpec::to_json() const {
     return json{
@@ -280,8 +235,8 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
         return signo.error();
     }
     spec.stop_signal = *signo;
-    auto ring = arg_size(args, "log_buffer", static_cast<std::int64_t>(spec.logs.ring_bytes), 4096,
-                         1LL << 30);
+    auto ring = arg_size(args, "log_buffer", static_cast<std::int64_t>(spec.logs.ring_bytes), k_min_log_buffer,
+                         k_max_log_buffer);
     if (!ring) {
         return ring.error();
     }

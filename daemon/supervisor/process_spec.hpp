@@ -8,6 +8,7 @@
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
+#include "common/signals.hpp"
 #include "common/string_pool.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/restart_policy.hpp"
@@ -47,8 +48,7 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
 // Plain strings of pooled ones (for JSON and display).
 std::vector<std::string> strings_of(const std::vector<InternedString>& v);
 
-// "SIGTERM", "TERM", "15" -> 15.
-Result<int> parse_signal(std::string_view text);
-std::string signal_name(int sig);
+using pm::parse_signal;
+using pm::signal_name;
 
 }  // namespace pm::sup
