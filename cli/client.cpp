@@ -194,15 +194,7 @@ Result<json> Client::call_raw(std::string_view line) {
     if (auto ok = send_all(line); !ok) {
         return ok.error();
     }
-    auto reply = read_line();
-    if (!reply) {
-        return reply.error();
-    }
-    json msg = json::parse(*reply, nullptr, false);
-    if (msg.is_discarded() || !msg.is_object()) {
-        return fail(ErrorCode::internal, "pmd sent a reply that is not JSON");
-    }
-    return msg;
+    return read_message(false);
 }
 
 Result<std::int64_t> Client::send_request(std::string_view cmd, const json& args) {

@@ -9,18 +9,6 @@
 namespace pm::ipc {
 namespace {
 
-Result<std::vector<sup::Instance*>> resolve_selector(CommandContext& ctx, const json& args) {
-    auto text = arg_required_string(args, "selector");
-    if (!text) {
-        return text.error();
-    }
-    auto sel = parse_selector(*text);
-    if (!sel) {
-        return sel.error();
-    }
-    return ctx.svc.table.select(*sel);
-}
-
 json app_json(const Services& svc, const sup::App& app) {
     json arr = json::array();
     for (const auto& i : app.instances) {
@@ -91,7 +79,7 @@ Result<json> handle_signal(CommandContext& ctx, const json& args) {
     if (!sig) {
         return sig.error();
     }
-    auto insts = resolve_selector(ctx, args);
+    auto insts = resolve_selector(ctx.svc, args);
     if (!insts) {
         return insts.error();
     }
@@ -108,7 +96,7 @@ Result<json> handle_signal(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_reset(CommandContext& ctx, const json& args) {
-    auto insts = resolve_selector(ctx, args);
+    auto insts = resolve_selector(ctx.svc, args);
     if (!insts) {
         return insts.error();
     }
@@ -123,7 +111,7 @@ Result<json> handle_reset(CommandContext& ctx, const json& args) {
 namespace pm::ipc {
 
 Result<json> handle_wait(CommandContext& ctx, const json& args) {
-    auto insts = resolve_selector(ctx, args);
+    auto insts = resolve_selector(ctx.svc, args);
     auto state_text = arg_string(args, "state", "online");
     auto timeout = arg_int(args, "timeout", 10000, 0, 24LL * 3600 * 1000);
     if (!insts || !state_text || !timeout) {

@@ -37,18 +37,6 @@ json instances_json(const Services& svc, const std::vector<std::uint64_t>& ids) 
     return arr;
 }
 
-Result<std::vector<Instance*>> resolve(CommandContext& ctx, const json& args) {
-    auto text = arg_required_string(args, "selector");
-    if (!text) {
-        return text.error();
-    }
-    auto sel = parse_selector(*text);
-    if (!sel) {
-        return sel.error();
-    }
-    return ctx.svc.table.select(*sel);
-}
-
 std::vector<std::uint64_t> ids_of(const std::vector<Instance*>& v) {
     std::vector<std::uint64_t> ids;
     for (auto* i : v) {
@@ -76,7 +64,7 @@ Result<json> reply_when(CommandContext& ctx, std::vector<std::uint64_t> ids,
 Result<json> handle_start(CommandContext& ctx, const json& args) { return start_app(ctx.svc, args); }
 
 Result<json> handle_stop(CommandContext& ctx, const json& args) {
-    auto sel = resolve(ctx, args);
+    auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
     }
@@ -87,7 +75,7 @@ Result<json> handle_stop(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_restart(CommandContext& ctx, const json& args) {
-    auto sel = resolve(ctx, args);
+    auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
     }
@@ -101,7 +89,7 @@ Result<json> handle_restart(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_delete(CommandContext& ctx, const json& args) {
-    auto sel = resolve(ctx, args);
+    auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
     }
@@ -129,7 +117,7 @@ Result<json> handle_list(CommandContext& ctx, const json&) {
 }
 
 Result<json> handle_show(CommandContext& ctx, const json& args) {
-    auto sel = resolve(ctx, args);
+    auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
     }

@@ -4,7 +4,8 @@
 #include <cmath>
 
 #include "daemon/metrics/sampler.hpp"
-#include "daemon/supervisor/instance.hpp"
+#include "common/selector.hpp"
+#include "daemon/supervisor/process_table.hpp"
 
 namespace pm::ipc {
 
@@ -14,6 +15,18 @@ json instance_json(const Services& svc, const sup::Instance& inst) {
     j["cpu"] = s != nullptr ? json(std::round(s->cpu_pct * 10) / 10.0) : json(nullptr);
     j["memory"] = s != nullptr ? json(s->rss_bytes) : json(nullptr);
     return j;
+}
+
+Result<std::vector<sup::Instance*>> resolve_selector(const Services& svc, const json& args) {
+    auto text = arg_required_string(args, "selector");
+    if (!text) {
+        return text.error();
+    }
+    auto sel = parse_selector(*text);
+    if (!sel) {
+        return sel.error();
+    }
+    return svc.table.select(*sel);
 }
 
 }  // namespace pm::ipc

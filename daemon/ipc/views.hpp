@@ -1,6 +1,8 @@
-// JSON views shared by several commands and streams (list, start, stop,
-// monitor frames): one place that decides what an instance looks like.
+// Helpers shared by several commands and streams (list, start, stop,
+// monitor frames): what an instance looks like, and selector resolution.
 #pragma once
+
+#include <vector>
 
 #include "common/protocol.hpp"
 #include "daemon/ipc/context.hpp"
@@ -13,5 +15,8 @@ namespace pm::ipc {
 
 // An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
 json instance_json(const Services& svc, const sup::Instance& inst);
+
+// The instances named by the request's required "selector" argument.
+Result<std::vector<sup::Instance*>> resolve_selector(const Services& svc, const json& args);
 
 }  // namespace pm::ipc
