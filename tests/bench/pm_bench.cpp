@@ -1,5 +1,6 @@
 // pm_bench: protocol-level measurements for scripts/bench (not a test).
 //   pm_bench ping N              N sequential pings on one connection
+//   pm_bench start N CMD...      N starts on one connection until all online
 //   pm_bench follow F NAME N     F followers of NAME; N "stamp <us>" lines;
 //                                prints write-to-receipt latency percentiles
 #include <poll.h>
@@ -100,6 +101,42 @@ int bench_ping(int n) {
     return 0;
 }
 
+// N start requests on one connection, then list until every instance is online.
+int bench_start(int n, const std::vector<std::string>& argv) {
+    int fd = connect_pmd();
+    Reader r{fd};
+    std::string line;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) {
+        std::string name = "b";
+        name += std::to_string(i);
+        json req{{"id", i}, {"cmd", "start"}, {"args", {{"name", name}, {"argv", argv}, {"cwd", "/"}}}};
+        send_all(fd, req.dump() + "\n");
+    }
+    for (int i = 0; i < n; ++i) {
+        if (!r.next(line)) {
+            return 1;
+        }
+    }
+    for (;;) {
+        send_all(fd, "{\"id\":\"l\",\"cmd\":\"list\"}\n");
+        if (!r.next(line)) {
+            return 1;
+        }
+        auto j = json::parse(line, nullptr, false);
+        int online = 0;
+        for (const auto& p : j["result"]["processes"]) {
+            online += p.value("state", "") == "online" ? 1 : 0;
+        }
+        if (online >= n) {
+            break;
+        }
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("start: %d processes on one connection until all online: %.1f ms\n", n, ms);
+    return 0;
+}
+
 int bench_follow(int followers, const std::string& name, int lines) {
     std::vector<int> fds;
     for (int f = 0; f < followers; ++f) {
@@ -168,6 +205,9 @@ int bench_follow(int followers, const std::string& name, int lines) {
 int main(int argc, char** argv) {
     if (argc >= 3 && std::string(argv[1]) == "ping") {
         return bench_ping(std::atoi(argv[2]));
+    }
+    if (argc >= 4 && std::string(argv[1]) == "start") {
+        return bench_start(std::atoi(argv[2]), std::vector<std::string>(argv + 3, argv + argc));
     }
     if (argc >= 5 && std::string(argv[1]) == "follow") {
         return bench_follow(std::atoi(argv[2]), argv[3], std::atoi(argv[4]));
