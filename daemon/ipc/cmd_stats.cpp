@@ -135,6 +135,7 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
                      {"interval_ms", svc.sampler.options().interval_ms},
                      {"last_tick_wall_us", ss.last_tick_wall_us},
                      {"last_tick_cpu_us", ss.last_tick_cpu_us},
+                     {"avg_tick_cpu_us", ss.ticks > 0 ? ss.total_tick_cpu_us / static_cast<std::int64_t>(ss.ticks) : 0},
                      {"processes_scanned", ss.processes_scanned}}},
         {"connections", {{"current", svc.server.connection_count()},
                          {"peak", svc.server.stats().peak},

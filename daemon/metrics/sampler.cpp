@@ -55,6 +55,8 @@ std::uint32_t count_fds(int pid) {
     return n;
 }
 
+constexpr std::uint64_t k_fd_every = 5;
+
 struct GroupSum {
     std::uint64_t ticks = 0;
     std::uint64_t rss_pages = 0;
@@ -115,6 +117,9 @@ void Sampler::tick() {
         it = live ? std::next(it) : m_state.erase(it);
     }
     std::vector<GroupSum> sums(targets.size());
+    // Counting fds means a directory read per process: every 5th tick only,
+    // the samples in between repeat the last count.
+    bool count_fds_now = m_stats.ticks % k_fd_every == 0;
     std::uint64_t scanned = 0;
     if (!targets.empty()) {
         DIR* d = opendir("/proc");
@@ -146,7 +151,9 @@ void Sampler::tick() {
             g.ticks += st->utime + st->stime;
             g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
             g.threads += static_cast<std::uint32_t>(st->threads);
-            g.fds += count_fds(st->pid);
+            if (count_fds_now) {
+                g.fds += count_fds(st->pid);
+            }
             ++g.processes;
             if (st->pid == st->pgrp) {
                 g.leader_seen = true;
@@ -182,7 +189,7 @@ void Sampler::tick() {
         }
         smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
         smp.threads = g.threads;
-        smp.fds = g.fds;
+        smp.fds = count_fds_now || s.history.empty() ? g.fds : s.history.newest().fds;
         smp.processes = g.processes;
         s.pid = t.pid;
         s.leader_start = g.leader_start;
