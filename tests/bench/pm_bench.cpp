@@ -131,6 +131,10 @@ int bench_start(int n, const std::vector<std::string>& argv) {
         if (online >= n) {
             break;
         }
+        if (std::chrono::steady_clock::now() - t0 > std::chrono::seconds(30)) {
+            std::fprintf(stderr, "start: only %d of %d online after 30 s\n", online, n);
+            return 1;
+        }
     }
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::printf("start: %d processes on one connection until all online: %.1f ms\n", n, ms);
