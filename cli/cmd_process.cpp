@@ -32,6 +32,9 @@ struct StartOptions {
     int ready_fd = 0;
     int ready_tcp = 0;
     bool wait = false;
+    std::vector<std::string> watch;         // "--watch" alone gives {"."}
+    std::vector<std::string> ignore_watch;
+    std::string watch_delay;
     std::vector<std::string> command;
 };
 
@@ -136,6 +139,27 @@ Result<json> start_args(const StartOptions& o) {
     if (o.merge_logs) {
         args["merge_logs"] = true;
     }
+    if (!o.watch.empty()) {
+        json paths = json::array();
+        for (const auto& w : o.watch) {
+            for (auto& p : split_csv(w)) {
+                paths.push_back(p);  // relative to the process's cwd, resolved by pmd
+            }
+        }
+        args["watch"] = paths;
+        if (!o.ignore_watch.empty()) {
+            args["watch_ignore"] = o.ignore_watch;
+        }
+        if (!o.watch_delay.empty()) {
+            auto ms = parse_duration_ms(o.watch_delay);
+            if (!ms) {
+                return fail(ErrorCode::usage, fmt::format("--watch-delay: {}", ms.error().message));
+            }
+            args["watch_delay"] = *ms;
+        }
+    } else if (!o.ignore_watch.empty() || !o.watch_delay.empty()) {
+        return fail(ErrorCode::usage, "--ignore-watch and --watch-delay need --watch");
+    }
     return args;
 }
 
@@ -147,18 +171,30 @@ void print_stopped(const json& r) {
     }
 }
 
+// `deadline`: also send pmd the time left ("timeout", ms), a second short of
+// the client's own, so that pmd's reply says where a long operation stopped.
 void add_selector_command(CLI::App& app, CommandEnv env, const char* name, const char* help,
-                          const char* cmd, Render render) {
+                          const char* cmd, Render render, bool deadline = false) {
     auto* sub = app.add_subcommand(name, help);
     auto sel = std::make_shared<std::vector<std::string>>();
     sub->add_option("selector", *sel, "name, name:index, numeric id, all, or an ecosystem file")->required();
-    sub->callback([env, sel, cmd, render] {
-        env.action = [g = &env.global, sel, cmd, render] {
+    sub->callback([env, sel, cmd, render, deadline] {
+        env.action = [g = &env.global, sel, cmd, render, deadline] {
             int worst = k_exit_ok;
             GlobalOptions opts = for_stop_wait(*g);
+            json extra = json::object();
+            if (deadline) {
+                auto ms = parse_duration_ms(opts.timeout);
+                if (!ms || *ms <= 0) {
+                    return report_error(*g, Error{ErrorCode::usage, "--timeout must be a positive duration like 10s"});
+                }
+                extra["timeout"] = std::max<std::int64_t>(1, *ms - 1000);
+            }
             for (const auto& s : *sel) {
-                int rc = is_ecosystem_file(s) ? act_on_ecosystem(opts, cmd, s, render)
-                                              : run_request(opts, cmd, json{{"selector", s}}, render);
+                json args = extra;
+                args["selector"] = s;
+                int rc = is_ecosystem_file(s) ? act_on_ecosystem(opts, cmd, s, render, extra)
+                                              : run_request(opts, cmd, args, render);
                 worst = worst == k_exit_ok ? rc : worst;
             }
             return worst;
@@ -199,6 +235,13 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--only", o->only, "with an ecosystem file: start only these apps (a,b,...)");
     start->add_option("--max-memory", o->max_memory, "restart when memory stays above this (e.g. 200M)");
     start->add_flag("--merge-logs", o->merge_logs, "all instances write one pair of log files");
+    // A flag, so it never takes the command as its value: "--watch" watches
+    // the cwd, "--watch=src,lib" those paths (relative to the cwd).
+    start->add_flag("--watch{.}", o->watch, "restart on file changes (--watch=PATH,... for other paths)");
+    start->add_option("--ignore-watch", o->ignore_watch,
+                      "with --watch: ignore paths matching this pattern (repeatable; .git and node_modules always)")
+        ->allow_extra_args(false);
+    start->add_option("--watch-delay", o->watch_delay, "with --watch: quiet time before restarting (default 200ms)");
     start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
     start->prefix_command();
     start->callback([env, o, start] {
@@ -242,6 +285,10 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     add_selector_command(app, env, "restart", "restart processes", "restart", [](const json& r) {
         print_instances(r.value("instances", json::array()), stdout);
     });
+    add_selector_command(
+        app, env, "reload", "rolling restart: one instance at a time, each back online before the next",
+        "reload",
+        [](const json& r) { print_instances(r.value("instances", json::array()), stdout); }, true);
     add_selector_command(app, env, "delete", "stop processes and remove them", "delete",
                          [](const json& r) {
                              for (const auto& i : r.value("deleted", json::array())) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli/command.hpp"
+#include "common/words.hpp"
 #include "cli/ecosystem.hpp"
 #include "cli/render/table.hpp"
 #include "common/paths.hpp"
@@ -38,23 +39,6 @@ int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecos
         std::fprintf(stderr, "pm: %s is invalid; nothing was started\n", path.c_str());
     }
     return k_exit_usage;
-}
-
-std::vector<std::string> split_csv(const std::string& s) {
-    std::vector<std::string> out;
-    std::size_t start = 0;
-    while (start <= s.size()) {
-        auto comma = s.find(',', start);
-        std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!part.empty()) {
-            out.push_back(part);
-        }
-        if (comma == std::string::npos) {
-            break;
-        }
-        start = comma + 1;
-    }
-    return out;
 }
 
 std::string unit_text(const std::string& pmd) {
@@ -139,14 +123,16 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
 }
 
 int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
-                     const Render& render) {
+                     const Render& render, const json& extra) {
     Ecosystem eco = load_ecosystem(path);
     if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
         return rc;
     }
     int worst = k_exit_ok;
     for (const auto& app : eco.apps) {
-        int rc = run_request(g, cmd, json{{"selector", app.name}}, render);
+        json args = extra;
+        args["selector"] = app.name;
+        int rc = run_request(g, cmd, args, render);
         worst = worst == k_exit_ok ? rc : worst;
     }
     return worst;

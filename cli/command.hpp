@@ -58,7 +58,8 @@ struct Ecosystem;
 // Asks pmd to check every app as `start` would, changing nothing.
 int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco,
                       const json& env_base);
+// Runs `cmd` with {"selector": app} (plus `extra`) for each app of the file.
 int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
-                     const Render& render);
+                     const Render& render, const json& extra = json::object());
 
 }  // namespace pm::cli

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <tuple>
 #include <array>
 #include <fmt/format.h>
 #include <fstream>
@@ -53,11 +54,12 @@ constexpr std::string_view k_known[] = {
     "max_restarts", "min_uptime",    "restart_delay", "max_backoff",   "kill_timeout",
     "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
     "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
+    "watch",        "ignore_watch",  "watch_delay",   "ready_fd",      "ready_tcp",
 };
 // PM2 keys accepted so files work unchanged, but without effect in pm.
 constexpr std::string_view k_ignored[] = {
-    "exec_mode", "out_file", "error_file", "log_file", "log_date_format", "time",  "watch",
-    "ignore_watch", "node_args", "interpreter_args", "vizion", "source_map_support",
+    "exec_mode", "out_file", "error_file", "log_file", "log_date_format", "time",
+    "node_args", "interpreter_args", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
 };
 
@@ -337,6 +339,49 @@ struct AppParser {
             }
         }
         string_key("increment_var", "increment_var");
+        watch();
+        for (auto [key, lo, hi] : {std::tuple{"ready_fd", 3, 63}, std::tuple{"ready_tcp", 1, 65535}}) {
+            if (const json* v = get(key)) {
+                if (!v->is_number_integer() || v->get<std::int64_t>() < lo || v->get<std::int64_t>() > hi) {
+                    error(key, fmt::format("expected an integer from {} to {}", lo, hi));
+                } else {
+                    args[key] = *v;
+                }
+            }
+        }
+    }
+
+    // PM2's watch: true, a path, or a list of paths (relative to the cwd);
+    // ignore_watch: a pattern or a list; watch_delay: a duration.
+    void watch() {
+        auto strings = [this](std::string_view key, const json& v) {
+            if (v.is_string()) {
+                return json::array({v});
+            }
+            if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& w) { return w.is_string(); })) {
+                return v;
+            }
+            error(key, "expected a string or an array of strings");
+            return json::array();
+        };
+        const json* w = get("watch");
+        if (w != nullptr && w->is_boolean()) {
+            if (w->get<bool>()) {
+                args["watch"] = true;
+            }
+        } else if (w != nullptr) {
+            json paths = strings("watch", *w);
+            if (!paths.empty()) {
+                args["watch"] = paths;
+            }
+        }
+        if (const json* v = get("ignore_watch")) {
+            args["watch_ignore"] = strings("ignore_watch", *v);
+        }
+        duration("watch_delay", "watch_delay");
+        if (!args.contains("watch") && (args.contains("watch_ignore") || args.contains("watch_delay"))) {
+            eco.warnings.push_back(fmt::format("{}: ignore_watch and watch_delay have no effect without watch", path));
+        }
     }
 };
 

@@ -89,4 +89,21 @@ std::string quote_word(std::string_view word) {
     return out;
 }
 
+std::vector<std::string> split_csv(std::string_view text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        auto comma = text.find(',', start);
+        auto part = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (!part.empty()) {
+            out.emplace_back(part);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        start = comma + 1;
+    }
+    return out;
+}
+
 }  // namespace pm

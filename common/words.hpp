@@ -16,4 +16,7 @@ Result<std::vector<std::string>> split_words(std::string_view text);
 // Quotes one word so split_words() gives it back unchanged (for display).
 std::string quote_word(std::string_view word);
 
+// "a,b,,c" -> {"a", "b", "c"}: option values that list several items.
+std::vector<std::string> split_csv(std::string_view text);
+
 }  // namespace pm

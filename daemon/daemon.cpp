@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 
 #include "daemon/error_log.hpp"
@@ -32,6 +33,12 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
             return logs::SendResult::gone;
         });
     m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
+    std::vector<std::string> watch_ignore{".git", "node_modules", m_paths.home};
+    if (char* real = ::realpath(m_paths.home.c_str(), nullptr)) {
+        watch_ignore.emplace_back(real);
+        std::free(real);
+    }
+    m_table->set_watch_ignore(std::move(watch_ignore));
     m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
     m_sampler = std::make_unique<metrics::Sampler>(
         &m_loop, m_opts.sampler,
@@ -138,6 +145,7 @@ void Daemon::begin_shutdown() {
     m_shutting_down = true;
     m_server->stop_listening();
     ::unlink(m_paths.sock().c_str());
+    m_table->stop_watchers();  // no restarts on file changes while stopping
     std::vector<std::uint64_t> ids;
     for (auto* inst : m_table->all()) {
         inst->stop();

@@ -31,6 +31,7 @@ std::string_view to_string(ErrorKind k) {
         case ErrorKind::client_rejected: return "client_rejected";
         case ErrorKind::memory_limit: return "memory_limit";
         case ErrorKind::gave_up: return "gave_up";
+        case ErrorKind::watch: return "watch";
         case ErrorKind::internal: return "internal";
     }
     return "internal";

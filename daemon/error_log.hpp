@@ -11,8 +11,8 @@
 
 namespace pm {
 
-enum class ErrorKind { spawn_failed, log_write, client_rejected, memory_limit, gave_up, internal };
-inline constexpr int k_error_kinds = 6;
+enum class ErrorKind { spawn_failed, log_write, client_rejected, memory_limit, gave_up, watch, internal };
+inline constexpr int k_error_kinds = 7;
 std::string_view to_string(ErrorKind k);
 
 // Records an error and writes it to pmd.log at warn level.

@@ -88,6 +88,99 @@ Result<json> handle_restart(CommandContext& ctx, const json& args) {
     });
 }
 
+namespace {
+
+// A rolling reload: one instance at a time, the next only once the previous
+// one is back online (ready, or min_uptime reached). It stops at the first
+// instance that fails to come back, leaving the rest on their old run.
+struct Rolling : std::enable_shared_from_this<Rolling> {
+    Rolling(Services* s, Responder resp) : svc(s), r(std::move(resp)) {}
+    Services* svc;
+    Responder r;
+    std::vector<std::uint64_t> ids;
+    std::size_t next = 0;
+    std::uint64_t deadline = 0;  // loop time in ms; 0: none
+
+    static bool failed(const Instance& i) {
+        return !i.restart_pending() &&
+               (i.state() == ProcessState::errored || i.state() == ProcessState::exited ||
+                i.state() == ProcessState::stopped || i.state() == ProcessState::backoff);
+    }
+
+    std::string not_reloaded() const {
+        std::string names;
+        for (std::size_t k = next + 1; k < ids.size(); ++k) {
+            if (auto* i = svc->table.find_id(ids[k])) {
+                names += (names.empty() ? "" : ", ") + i->display_name();
+            }
+        }
+        return names.empty() ? "" : fmt::format("; not reloaded: {}", names);
+    }
+
+    void step() {
+        while (next < ids.size() && svc->table.find_id(ids[next]) == nullptr) {
+            ++next;  // deleted meanwhile
+        }
+        if (next == ids.size()) {
+            r.reply(json{{"instances", instances_json(*svc, ids)}});
+            return;
+        }
+        Instance* inst = svc->table.find_id(ids[next]);
+        inst->restart(sup::RestartReason::reload);
+        auto self = shared_from_this();
+        std::uint64_t now = uv_now(svc->table.loop());
+        std::int64_t left = deadline == 0 ? -1 : static_cast<std::int64_t>(deadline > now ? deadline - now : 0);
+        auto pred = [](const Instance& i) { return i.settled_online() || failed(i); };
+        auto done = [self] { self->finished_one(); };
+        auto expired = [self] {
+            Instance* i = self->svc->table.find_id(self->ids[self->next]);
+            self->r.reply(fail(ErrorCode::timeout,
+                               fmt::format("timed out waiting for {} to come back online{}",
+                                           i ? i->display_name() : "an instance", self->not_reloaded())));
+        };
+        auto waited = left < 0 ? svc->table.wait({ids[next]}, pred, done)
+                               : svc->table.wait({ids[next]}, pred, done, left, expired);
+        if (!waited) {
+            r.reply(waited.error());
+        }
+    }
+
+    void finished_one() {
+        Instance* i = svc->table.find_id(ids[next]);
+        if (i != nullptr && !i->settled_online()) {
+            std::string why = fmt::format("reload stopped: {} is {}", i->display_name(), to_string(i->state()));
+            if (const auto& e = i->last_exit()) {
+                why += e->info.by_signal ? fmt::format(" ({})", sup::signal_name(e->info.code))
+                                         : fmt::format(" (exit code {})", e->info.code);
+            }
+            if (!i->last_error().empty()) {
+                why += ": " + i->last_error();
+            }
+            r.reply(fail(ErrorCode::spawn_failed, why + not_reloaded()));
+            return;
+        }
+        ++next;
+        step();
+    }
+};
+
+}  // namespace
+
+Result<json> handle_reload(CommandContext& ctx, const json& args) {
+    auto sel = resolve_selector(ctx.svc, args);
+    auto timeout = arg_int(args, "timeout", 0, 0, 7LL * 24 * 3600 * 1000);
+    if (!sel || !timeout) {
+        return !sel ? sel.error() : timeout.error();
+    }
+    auto job = std::make_shared<Rolling>(&ctx.svc, ctx.defer());
+    job->ids = ids_of(*sel);
+    if (*timeout > 0) {
+        job->deadline = uv_now(ctx.svc.table.loop()) + static_cast<std::uint64_t>(*timeout);
+    }
+    job->step();
+    return json::object();
+}
+
 Result<json> handle_delete(CommandContext& ctx, const json& args) {
     auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
@@ -127,6 +220,9 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();
     j["env"] = sup::strings_of(spec.env);
+    if (auto* app = ctx.svc.table.find_app(spec.name); app != nullptr && app->watcher) {
+        j["watch_status"] = app->watcher->stats_json();
+    }
     json insts = instances_json(ctx.svc, *sel);
     for (std::size_t k = 0; k < sel->size(); ++k) {
         insts[k]["history"] = ctx.svc.sampler.history_json((*sel)[k]->id());

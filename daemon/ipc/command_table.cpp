@@ -14,7 +14,7 @@ constexpr std::string_view k_start_args[] = {
     "name",         "argv",          "shell",       "cwd",          "env_base",
     "env",          "instances",     "restart",     "max_restarts", "min_uptime",
     "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
-    "max_log_size", "log_files",     "merge_logs", "max_memory",  "increment_var", "ready_fd", "ready_tcp", "dry_run",
+    "max_log_size", "log_files",     "merge_logs", "max_memory",  "increment_var", "ready_fd", "ready_tcp", "watch", "watch_ignore", "watch_delay", "dry_run",
 };
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};
@@ -24,6 +24,7 @@ constexpr std::string_view k_save_args[] = {"force"};
 constexpr std::string_view k_scale_args[] = {"name", "instances"};
 constexpr std::string_view k_signal_args[] = {"signal", "selector"};
 constexpr std::string_view k_wait_args[] = {"selector", "state", "timeout"};
+constexpr std::string_view k_reload_args[] = {"selector", "timeout"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -50,6 +51,8 @@ constexpr std::array k_commands{
     CommandSpec{"performanceStats", handle_performance_stats, flag_none, none(),
                 "requests, latency, loop lag, log rates, sampler cost"},
     CommandSpec{"ping", handle_ping, flag_none, none(), "liveness check"},
+    CommandSpec{"reload", handle_reload, flag_mutating, k_reload_args,
+                "rolling restart: one instance at a time, each back online before the next"},
     CommandSpec{"reloadLogs", handle_reload_logs, flag_mutating, none(),
                 "reopen every log file (external rotation)"},
     CommandSpec{"reset", handle_reset, flag_mutating, k_selector_args,

@@ -39,6 +39,7 @@ Result<json> handle_kill(CommandContext&, const json&);
 Result<json> handle_start(CommandContext&, const json&);
 Result<json> handle_stop(CommandContext&, const json&);
 Result<json> handle_restart(CommandContext&, const json&);
+Result<json> handle_reload(CommandContext&, const json&);
 Result<json> handle_delete(CommandContext&, const json&);
 Result<json> handle_list(CommandContext&, const json&);
 Result<json> handle_show(CommandContext&, const json&);

@@ -59,6 +59,8 @@ std::string_view to_string(RestartReason r) {
         case RestartReason::exit: return "exit";
         case RestartReason::memory: return "memory";
         case RestartReason::manual: return "manual";
+        case RestartReason::watch: return "watch";
+        case RestartReason::reload: return "reload";
     }
     return "unknown";
 }

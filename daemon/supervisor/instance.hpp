@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,9 +21,10 @@
 namespace pm::sup {
 
 // Why an instance was restarted; every restart records one.
-enum class RestartReason { crash, exit, memory, manual };
-inline constexpr RestartReason k_all_restart_reasons[] = {RestartReason::crash, RestartReason::exit,
-                                                          RestartReason::memory, RestartReason::manual};
+enum class RestartReason { crash, exit, memory, manual, watch, reload };
+inline constexpr RestartReason k_all_restart_reasons[] = {RestartReason::crash,  RestartReason::exit,
+                                                          RestartReason::memory, RestartReason::manual,
+                                                          RestartReason::watch,  RestartReason::reload};
 std::string_view to_string(RestartReason r);
 
 struct ExitRecord {
@@ -112,7 +114,7 @@ private:
     bool m_stable = false;              // this run has lasted min_uptime
     std::optional<ExitRecord> m_last_exit;
     std::optional<RestartReason> m_last_reason;
-    std::int64_t m_reason_counts[4] = {0, 0, 0, 0};
+    std::int64_t m_reason_counts[std::size(k_all_restart_reasons)] = {};
     void count_restart(RestartReason r);
     std::string m_last_error;
 };

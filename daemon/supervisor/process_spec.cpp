@@ -6,6 +6,8 @@
 #include <charconv>
 #include <csignal>
 #include <cstring>
+#include <cerrno>
+#include <sys/stat.h>
 
 #include "common/units.hpp"
 
@@ -63,6 +65,53 @@ Result<std::int64_t> arg_size(const json& args, std::string_view key, std::int64
     return v;
 }
 
+// "watch": true (the cwd), a path, or a list of paths; relative to the cwd.
+Result<void> parse_watch(const json& args, ProcessSpec& spec) {
+    auto it = args.find("watch");
+    std::vector<std::string> paths;
+    if (it == args.end() || it->is_null() || (it->is_boolean() && !it->get<bool>())) {
+        return {};
+    }
+    if (it->is_boolean()) {
+        paths.push_back(spec.cwd.str());
+    } else if (it->is_string()) {
+        paths.push_back(it->get<std::string>());
+    } else {
+        auto list = arg_string_list(args, "watch", k_max_watch_paths);
+        if (!list) {
+            return fail(ErrorCode::bad_args, "'watch' must be true, a path or a list of paths");
+        }
+        paths = std::move(*list);
+    }
+    for (auto& p : paths) {
+        if (p.empty() || p.find('\0') != std::string::npos) {
+            return fail(ErrorCode::bad_args, "'watch' paths must be non-empty");
+        }
+        if (p[0] != '/') {
+            p = spec.cwd.str() + (spec.cwd.str() == "/" ? "" : "/") + p;
+        }
+        while (p.size() > 1 && p.back() == '/') {
+            p.pop_back();
+        }
+        struct stat st {};
+        if (::stat(p.c_str(), &st) != 0) {
+            return fail(ErrorCode::bad_args, fmt::format("watch path '{}': {}", p, std::strerror(errno)));
+        }
+    }
+    auto ignore = arg_string_list(args, "watch_ignore", k_max_watch_paths);
+    if (!ignore) {
+        return ignore.error();
+    }
+    auto delay = arg_duration(args, "watch_delay", spec.watch_delay_ms);
+    if (!delay) {
+        return delay.error();
+    }
+    spec.watch = std::move(paths);
+    spec.watch_ignore = std::move(*ignore);
+    spec.watch_delay_ms = *delay;
+    return {};
+}
+
 }  // namespace
 
 json ProcessSpec::to_json() const {
@@ -87,6 +136,9 @@ json ProcessSpec::to_json() const {
         {"max_memory", max_memory},
         {"ready_fd", ready_fd},
         {"ready_tcp", ready_tcp},
+        {"watch", watch},
+        {"watch_ignore", watch_ignore},
+        {"watch_delay_ms", watch_delay_ms},
     };
 }
 
@@ -131,6 +183,11 @@ json ProcessSpec::to_args() const {
     }
     if (ready_tcp > 0) {
         j["ready_tcp"] = ready_tcp;
+    }
+    if (!watch.empty()) {
+        j["watch"] = watch;
+        j["watch_ignore"] = watch_ignore;
+        j["watch_delay"] = watch_delay_ms;
     }
     return j;
 }
@@ -279,6 +336,9 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     }
     spec.ready_fd = static_cast<int>(*ready_fd);
     spec.ready_tcp = static_cast<int>(*ready_tcp);
+    if (auto ok = parse_watch(args, spec); !ok) {
+        return ok.error();
+    }
     return spec;
 }
 

@@ -18,6 +18,7 @@ namespace pm::sup {
 inline constexpr std::size_t k_max_argv = 4096;
 inline constexpr std::size_t k_max_env = 4096;
 inline constexpr std::int64_t k_max_instances = 1024;
+inline constexpr std::size_t k_max_watch_paths = 64;  // paths, and ignore patterns
 
 struct ProcessSpec {
     std::string name;
@@ -36,6 +37,10 @@ struct ProcessSpec {
     int ready_fd = 0;             // online when the child writes a line to this fd (0: off)
     int ready_tcp = 0;            // online when 127.0.0.1:port accepts (0: off)
     bool needs_ready() const { return ready_fd > 0 || ready_tcp > 0; }
+    // Watch mode: restart on changes under these absolute paths (empty: off).
+    std::vector<std::string> watch;
+    std::vector<std::string> watch_ignore;  // the user's patterns; defaults are added by the table
+    std::int64_t watch_delay_ms = 200;
 
     json to_json() const;
     // Start arguments that rebuild this spec through spec_from_json (save,

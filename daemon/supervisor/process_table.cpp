@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "daemon/log.hpp"
+
 namespace pm::sup {
 
 ProcessTable::ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits)
@@ -56,6 +58,7 @@ Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
     }
     App* raw = app.get();
     m_apps.emplace(spec->name, std::move(app));
+    sync_watcher(*raw);
     return raw;
 }
 
@@ -79,7 +82,46 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
     while (app.instances.size() < want) {
         app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
     }
+    sync_watcher(app);
     return {};
+}
+
+void ProcessTable::stop_watchers() {
+    m_watch_stopped = true;
+    for (auto& [name, app] : m_apps) {
+        app->watcher.reset();
+    }
+}
+
+void ProcessTable::sync_watcher(App& app) {
+    const ProcessSpec& s = *app.spec;
+    if (s.watch.empty() || m_watch_stopped) {
+        app.watcher.reset();
+        return;
+    }
+    WatchOptions opts{s.watch, m_watch_ignore, s.watch_delay_ms};
+    opts.ignore.insert(opts.ignore.end(), s.watch_ignore.begin(), s.watch_ignore.end());
+    if (app.watcher && app.watcher->options() == opts) {
+        return;
+    }
+    app.watcher = std::make_unique<Watcher>(
+        m_loop, std::move(opts),
+        [this, name = s.name](const std::string& path, std::size_t) { on_watch(name, path); });
+}
+
+void ProcessTable::on_watch(const std::string& name, const std::string& path) {
+    App* app = find_app(name);
+    if (app == nullptr) {
+        return;
+    }
+    // Instances the user stopped stay stopped; crashed or errored ones get
+    // another chance (the change may be the fix).
+    for (auto& inst : app->instances) {
+        if (inst->state() != ProcessState::stopped && inst->state() != ProcessState::stopping) {
+            PM_LOG(info, "{}: restarting, {} changed", inst->display_name(), path);
+            inst->restart(RestartReason::watch);
+        }
+    }
 }
 
 Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
@@ -177,6 +219,9 @@ std::size_t ProcessTable::memory_bytes() const {
         n += sizeof(ProcessSpec) + (s.argv.size() + s.env.size()) * sizeof(InternedString);
         n += app->instances.size() *
              (sizeof(Instance) + 3 * sizeof(uv_timer_t) + sizeof(uv_process_t));
+        if (app->watcher) {
+            n += sizeof(Watcher) + app->watcher->dir_count() * (sizeof(uv_fs_event_t) + 128);
+        }
     }
     return n;
 }

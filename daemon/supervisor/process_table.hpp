@@ -15,6 +15,7 @@
 
 #include "common/selector.hpp"
 #include "daemon/supervisor/instance.hpp"
+#include "daemon/supervisor/watcher.hpp"
 #include "daemon/uv/handle.hpp"
 
 namespace pm::sup {
@@ -22,6 +23,7 @@ namespace pm::sup {
 struct App {
     std::shared_ptr<const ProcessSpec> spec;
     std::vector<std::unique_ptr<Instance>> instances;
+    std::unique_ptr<Watcher> watcher;  // when the spec asks for watch mode
 };
 
 struct TableLimits {
@@ -37,6 +39,13 @@ public:
     ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits);
     ~ProcessTable();
 
+    // Ignore patterns every watcher gets besides the app's own (.git,
+    // node_modules, PM_HOME: logs written there must not restart the app).
+    void set_watch_ignore(std::vector<std::string> patterns) { m_watch_ignore = std::move(patterns); }
+    // Closes every app's watcher for good (shutdown).
+    void stop_watchers();
+
+    uv_loop_t* loop() const { return m_loop; }
     App* find_app(const std::string& name);
     // Adds an app with spec->instances new (stopped) instances.
     Result<App*> add_app(std::shared_ptr<const ProcessSpec> spec);
@@ -80,6 +89,8 @@ private:
     std::unique_ptr<Instance> make_instance(std::shared_ptr<const ProcessSpec> spec, std::uint32_t index);
     void open_channel(const Instance& inst);
     void forget(std::uint64_t id);
+    void sync_watcher(App& app);
+    void on_watch(const std::string& name, const std::string& path);
     static void check_cb(uv_timer_t* t) noexcept;
 
     uv_loop_t* m_loop;
@@ -89,6 +100,8 @@ private:
     std::map<std::uint64_t, Instance*> m_by_id;
     std::uint64_t m_next_id = 0;
     std::vector<Waiter> m_waiters;
+    std::vector<std::string> m_watch_ignore;
+    bool m_watch_stopped = false;
     uv::Handle<uv_timer_t> m_check_timer;     // defers waiter checks out of callbacks
     uv::Handle<uv_timer_t> m_deadline_timer;  // runs while a waiter has a deadline
 };

@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 extern char** environ;
@@ -668,6 +669,70 @@ json instance(const TempHome& home, std::string_view name, int index) {
         }
     }
     return nullptr;
+}
+
+json instances_named(const TempHome& home, std::string_view name) {
+    json out = json::array();
+    json list = list_json(home);
+    for (const auto& p : list.value("processes", json::array())) {
+        if (p.value("name", "") == name) {
+            out.push_back(p);
+        }
+    }
+    return out;
+}
+
+json raw_instances_named(const TempHome& home, std::string_view name) {
+    json out = json::array();
+    json reply = request(home, "list");
+    if (!reply.is_object() || !reply.value("ok", false)) {
+        return out;
+    }
+    for (const auto& p : reply["result"].value("processes", json::array())) {
+        if (p.value("name", "") == name) {
+            out.push_back(p);
+        }
+    }
+    return out;
+}
+
+TempDir::TempDir(std::string_view prefix) {
+    std::string tmpl = "/tmp/" + std::string(prefix) + "-XXXXXX";
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+        throw std::runtime_error("mkdtemp failed");
+    }
+    m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
+}
+
+bool write_file(const std::string& path, std::string_view content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.close();
+    return out.good();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    REQUIRE_MESSAGE(write_file(path, text), "unable to write " << path);
+}
+
+std::vector<std::string> proc_strings(pid_t pid, const char* what) {
+    std::string raw = read_file("/proc/" + std::to_string(pid) + "/" + what);
+    std::vector<std::string> out;
+    std::size_t pos = 0;
+    while (pos < raw.size()) {
+        std::size_t end = raw.find('\0', pos);
+        if (end == std::string::npos) {
+            end = raw.size();
+        }
+        out.push_back(raw.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
 }
 
 pid_t pmd_pid(const TempHome& home) {

@@ -87,6 +87,27 @@ bool file_exists(const std::string& path);
 std::vector<pid_t> read_pids(const std::string& path);
 std::string tail_lines(const std::string& text, std::size_t n);
 
+// A private directory under /tmp (mkdtemp), removed with its content.
+class TempDir {
+public:
+    explicit TempDir(std::string_view prefix = "pm-test");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return m_path; }
+    std::string file(std::string_view name) const { return m_path + "/" + std::string(name); }
+
+private:
+    std::string m_path;
+};
+
+// Writes `content` to `path` (replacing it); false on error.
+bool write_file(const std::string& path, std::string_view content);
+// The same, failing the test (REQUIRE) on error.
+void write_text(const std::string& path, const std::string& text);
+// A NUL-separated /proc/PID file (environ, cmdline) split into its entries.
+std::vector<std::string> proc_strings(pid_t pid, const char* what);
+
 // ---------------------------------------------------------------- home
 
 struct TempHomeOptions {
@@ -160,6 +181,10 @@ json list_json(const TempHome& home);
 // One instance from a `list` request made on the raw socket (cheap enough to
 // poll); null when absent.
 json instance(const TempHome& home, std::string_view name, int index = 0);
+// Every instance of `name` from `pm --json list`, in id order.
+json instances_named(const TempHome& home, std::string_view name);
+// The same from a raw `list` request (cheap enough to poll); [] on error.
+json raw_instances_named(const TempHome& home, std::string_view name);
 // pid of pmd from pmd.pid (-1 if missing).
 pid_t pmd_pid(const TempHome& home);
 

@@ -134,12 +134,6 @@ inline std::string read_rotated(const std::string& path, int keep) {
     return all;
 }
 
-inline bool write_file(const std::string& path, std::string_view bytes) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return static_cast<bool>(out);
-}
-
 // ---------------------------------------------------------------- processes
 
 // VmRSS of a process in bytes (-1 when unreadable).

@@ -15,13 +15,6 @@ using namespace pm::test;
 
 namespace {
 
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    REQUIRE_MESSAGE(out.good(), "unable to write " << path);
-}
-
 // <home>/<dir> created, returned as an absolute path.
 std::string make_dir(const TempHome& home, const std::string& dir) {
     std::string path = home.file(dir);
@@ -71,22 +64,6 @@ pid_t online_pid(const TempHome& home, const std::string& name, int index = 0) {
         },
         5s, name + ":" + std::to_string(index) + " is online");
     return pid;
-}
-
-// NUL-separated /proc file split into its entries.
-std::vector<std::string> proc_strings(pid_t pid, const char* what) {
-    std::string raw = read_file("/proc/" + std::to_string(pid) + "/" + what);
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < raw.size()) {
-        std::size_t end = raw.find('\0', pos);
-        if (end == std::string::npos) {
-            end = raw.size();
-        }
-        out.push_back(raw.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
 }
 
 std::map<std::string, std::string> environ_of(pid_t pid) {

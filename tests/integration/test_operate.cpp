@@ -16,17 +16,6 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }
 
-json instances_named(const TempHome& home, const std::string& name) {
-    json out = json::array();
-    json list = list_json(home);
-    for (const auto& p : list["processes"]) {
-        if (p["name"] == name) {
-            out.push_back(p);
-        }
-    }
-    return out;
-}
-
 pid_t start_sleeper(const TempHome& home, const std::string& name, const std::vector<std::string>& opts = {}) {
     RunResult r = start_child(home, name, {"sleep"}, opts);
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));

@@ -19,28 +19,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }
 
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    REQUIRE_MESSAGE(out.good(), "unable to write " << path);
-}
-
 // The entries of /proc/PID/environ.
-std::vector<std::string> environ_of(pid_t pid) {
-    std::string raw = read_file("/proc/" + std::to_string(pid) + "/environ");
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    while (pos < raw.size()) {
-        std::size_t end = raw.find('\0', pos);
-        if (end == std::string::npos) {
-            end = raw.size();
-        }
-        out.push_back(raw.substr(pos, end - pos));
-        pos = end + 1;
-    }
-    return out;
-}
+std::vector<std::string> environ_of(pid_t pid) { return proc_strings(pid, "environ"); }
 
 void check_json_error_code(const RunResult& r, const std::string& code) {
     json reply = parse(r.out);

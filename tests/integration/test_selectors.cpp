@@ -9,17 +9,6 @@ using namespace pm::test;
 
 namespace {
 
-json instances_named(const TempHome& home, const std::string& name) {
-    json out = json::array();
-    json list = list_json(home);
-    for (const auto& p : list["processes"]) {
-        if (p["name"] == name) {
-            out.push_back(p);
-        }
-    }
-    return out;
-}
-
 void start_three(const TempHome& home) {
     RunResult r = start_child(home, "multi", {"sleep"}, {"--instances", "3"});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "temp_dir.hpp"
+
 #include <cstddef>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +15,8 @@
 
 #include "daemon/logs/log_file.hpp"
 
+using pm::test::TempDir;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -21,22 +25,6 @@ using pm::logs::tail_lines;
 using Lines = std::vector<std::string>;
 
 constexpr std::size_t k_no_budget = 1 << 30;
-
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "pm-tail-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
 
 void write_file(const std::string& path, const std::string& content) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -65,7 +53,7 @@ Lines numbered_lines(const std::string& prefix, int from, int to) {
 TEST_SUITE("logs") {
 
 TEST_CASE("tail returns the last n lines of one file, oldest first") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     write_file(path, numbered("line-", 1, 10));
     CHECK(tail_lines(path, 0, 3, k_no_budget) == Lines{"line-8", "line-9", "line-10"});
@@ -75,7 +63,7 @@ TEST_CASE("tail returns the last n lines of one file, oldest first") {
 }
 
 TEST_CASE("tail returns the whole file when n is larger than it") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     write_file(path, "a\nb\nc\n");
     CHECK(tail_lines(path, 0, 100, k_no_budget) == Lines{"a", "b", "c"});
@@ -83,7 +71,7 @@ TEST_CASE("tail returns the whole file when n is larger than it") {
 }
 
 TEST_CASE("tail handles files with and without a trailing newline") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     struct Row {
         const char* content;
@@ -109,7 +97,7 @@ TEST_CASE("tail handles files with and without a trailing newline") {
 }
 
 TEST_CASE("tail keeps an empty first line") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     SUBCASE("empty line before others") {
         write_file(path, "\nb\n");
@@ -122,7 +110,7 @@ TEST_CASE("tail keeps an empty first line") {
 }
 
 TEST_CASE("tail reads on into rotated files, older ones first") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     write_file(LogFile::rotated_name(path, 2), numbered("r2-", 1, 3));
     write_file(LogFile::rotated_name(path, 1), numbered("r1-", 1, 3));
@@ -153,7 +141,7 @@ TEST_CASE("tail reads on into rotated files, older ones first") {
 }
 
 TEST_CASE("tail stops at its byte budget and returns only whole lines") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     const std::string content = numbered("line-", 10, 99);  // 90 lines of 8 bytes
     write_file(path, content);
@@ -188,7 +176,7 @@ TEST_CASE("tail stops at its byte budget and returns only whole lines") {
 }
 
 TEST_CASE("tail returns lines longer than its 64 KiB read block") {
-    TempDir dir;
+    TempDir dir("pm-tail");
     const std::string path = dir / "app.log";
     std::string longest(200 * 1024, 'L');
     longest[0] = '<';

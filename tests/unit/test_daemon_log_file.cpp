@@ -4,6 +4,8 @@
 #include "daemon/logs/log_file.hpp"
 
 #include <doctest/doctest.h>
+
+#include "temp_dir.hpp"
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -16,6 +18,8 @@
 
 #include "daemon/log.hpp"
 
+using pm::test::TempDir;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -23,22 +27,6 @@ using pm::logs::LogFile;
 using pm::logs::LogFileOptions;
 
 // A fresh directory removed at the end of the test case.
-struct TempDir {
-    std::string path;
-    TempDir() {
-        std::string tmpl = (fs::temp_directory_path() / "pm-logfile-XXXXXX").string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-        path = tmpl;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::string operator/(const std::string& name) const { return path + "/" + name; }
-};
-
 // Keeps the expected degraded-mode warnings out of the test output.
 struct QuietLog {
     QuietLog() { pm::log_init(-1, pm::LogLevel::error); }
@@ -71,7 +59,7 @@ TEST_CASE("log file rotation names append the rotation number") {
 }
 
 TEST_CASE("log file writes appended lines on flush") {
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 0;
     const std::string path = dir / "app.log";
     LogFile f(path, LogFileOptions{}, [&] { return now; });
@@ -111,7 +99,7 @@ TEST_CASE("log file writes appended lines on flush") {
 }
 
 TEST_CASE("log file rotates by rename when it would exceed max_size and keeps K") {
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 0;
     const std::string path = dir / "app.log";
     LogFileOptions opts;
@@ -160,7 +148,7 @@ TEST_CASE("log file rotates by rename when it would exceed max_size and keeps K"
 }
 
 TEST_CASE("log file writes a line longer than max_size whole into a fresh file") {
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 0;
     const std::string path = dir / "app.log";
     LogFileOptions opts;
@@ -180,7 +168,7 @@ TEST_CASE("log file writes a line longer than max_size whole into a fresh file")
 }
 
 TEST_CASE("log file truncate_all deletes rotations and empties the file") {
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 0;
     const std::string path = dir / "app.log";
     LogFileOptions opts;
@@ -215,7 +203,7 @@ TEST_CASE("log file truncate_all deletes rotations and empties the file") {
 }
 
 TEST_CASE("log file reopen writes to a new file after the old one was renamed away") {
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 0;
     const std::string path = dir / "app.log";
     const std::string moved = dir / "app.log.moved";
@@ -237,7 +225,7 @@ TEST_CASE("log file reopen writes to a new file after the old one was renamed aw
 
 TEST_CASE("log file degrades when it cannot open, then marks the gap when writing resumes") {
     QuietLog quiet;
-    TempDir dir;
+    TempDir dir("pm-logfile");
     std::int64_t now = 5000;
     const std::string sub = dir / "later";
     const std::string path = sub + "/app.log";

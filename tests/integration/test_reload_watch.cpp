@@ -1,0 +1,309 @@
+// Rolling reload (one instance at a time, each back online before the next)
+// and watch mode (restart on file changes, debounced, with ignore patterns).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "harness.hpp"
+
+using namespace pm::test;
+
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
+json parse(const std::string& text) { return json::parse(text, nullptr, false); }
+
+std::vector<pid_t> pids_of(const json& insts) {
+    std::vector<pid_t> pids;
+    for (const auto& i : insts) {
+        pids.push_back(i["pid"].is_number_integer() ? i["pid"].get<pid_t>() : -1);
+    }
+    return pids;
+}
+
+void require_online(const TempHome& home, const std::string& name) {
+    RunResult w = run_pm(home, {"--timeout", "20s", "wait", name});
+    REQUIRE_MESSAGE(w.exit_code == 0, describe(w));
+}
+
+// `pm --json show NAME` result.
+json show(const TempHome& home, const std::string& name) {
+    RunResult r = run_pm(home, {"--json", "show", name});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    return parse(r.out);
+}
+
+json watch_status(const TempHome& home, const std::string& name) {
+    json reply = request(home, "show", json{{"selector", name}});
+    if (!reply.is_object() || !reply.value("ok", false)) {
+        return nullptr;
+    }
+    return reply["result"]["spec"].value("watch_status", json(nullptr));
+}
+
+}  // namespace
+
+TEST_SUITE("integration/reload") {
+
+TEST_CASE("pm reload replaces every instance while at least two of three stay online throughout") {
+    TempHome home;
+    RunResult r = start_child(home, "web", {"sleep"}, {"--instances", "3", "--min-uptime", "300ms"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "web");
+    std::vector<pid_t> before = pids_of(raw_instances_named(home, "web"));
+    REQUIRE(before.size() == 3);
+
+    Spawned reload = spawn_pm(home, {"reload", "web"});
+    std::size_t fewest_online = 3;
+    std::size_t polls = 0;
+    bool replaced = wait_until(
+        [&](std::string& observed) {
+            json insts = raw_instances_named(home, "web");
+            observed = insts.dump();
+            if (insts.size() != 3) {
+                return false;
+            }
+            ++polls;
+            std::size_t online = 0;
+            bool all_new = true;
+            for (std::size_t k = 0; k < 3; ++k) {
+                bool up = insts[k]["state"] == "online" && insts[k]["pid"].is_number_integer() &&
+                          pid_alive(insts[k]["pid"].get<pid_t>());
+                online += up ? 1 : 0;
+                all_new = all_new && up && insts[k]["stable"] == true && insts[k]["pid"].get<pid_t>() != before[k];
+            }
+            fewest_online = std::min(fewest_online, online);
+            return all_new;
+        },
+        30s, "every instance replaced by a new, stable one");
+    RunResult done = finish(reload);
+    CHECK_MESSAGE(done.exit_code == 0, describe(done));
+    CHECK(replaced);
+    CHECK(polls > 3);
+    CHECK_MESSAGE(fewest_online >= 2, "fewest online during the reload: " << fewest_online);
+    for (const auto& i : raw_instances_named(home, "web")) {
+        CHECK(i["restart_reason"] == "reload");
+        CHECK(i["restarts_by_reason"]["reload"] == 1);
+    }
+    for (pid_t old : before) {
+        CHECK_FALSE(pid_alive(old));
+    }
+}
+
+TEST_CASE("pm reload stops at the first instance that does not come back and leaves the others running") {
+    TempHome home;
+    TempDir dir("pm-reload");
+    std::string flag = dir.file("broken");
+    RunResult r = run_pm(home, {"start", "--name", "web", "--instances", "3", "--min-uptime", "300ms",
+                                "--restart-delay", "10s", "--shell", "--",
+                                "test -e " + flag + " && exit 3; exec sleep 1000"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "web");
+    std::vector<pid_t> before = pids_of(raw_instances_named(home, "web"));
+
+    write_text(flag, "");  // the new version is broken
+    RunResult rel = run_pm(home, {"reload", "web"});
+    CHECK_MESSAGE(rel.exit_code == 1, describe(rel));
+    CHECK_MESSAGE(contains(rel.err, "reload stopped: web:0"), describe(rel));
+    CHECK_MESSAGE(contains(rel.err, "exit code 3"), describe(rel));
+    CHECK_MESSAGE(contains(rel.err, "not reloaded: web:1, web:2"), describe(rel));
+    json insts = raw_instances_named(home, "web");
+    REQUIRE(insts.size() == 3);
+    for (std::size_t k = 1; k < 3; ++k) {
+        CHECK(insts[k]["state"] == "online");
+        CHECK(insts[k]["pid"] == before[k]);
+    }
+}
+
+TEST_CASE("pm reload that outlasts --timeout exits 4 and names the instance it waited for") {
+    TempHome home;
+    // Port 1 never accepts, so the new instance never becomes ready.
+    RunResult r = start_child(home, "slow", {"sleep"}, {"--ready-tcp", "1"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    RunResult rel = run_pm(home, {"--timeout", "3s", "reload", "slow"});
+    CHECK_MESSAGE(rel.exit_code == 4, describe(rel));
+    CHECK_MESSAGE(contains(rel.err, "timed out waiting for slow to come back online"), describe(rel));
+}
+
+TEST_CASE("pm reload of an unknown name exits 3; --json gives the error object") {
+    TempHome home;
+    RunResult r = run_pm(home, {"--json", "reload", "nope"});
+    CHECK_MESSAGE(r.exit_code == 3, describe(r));
+    json reply = parse(r.out);
+    REQUIRE(reply.is_object());
+    CHECK(reply["error"]["code"] == "not_found");
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("integration/watch") {
+
+TEST_CASE("pm start --watch restarts the process once for a burst of changes") {
+    TempHome home;
+    TempDir src("pm-watch");
+    std::filesystem::create_directories(src.file("lib"));
+    RunResult r = start_child(home, "w", {"sleep"}, {"--watch=" + src.path(), "--watch-delay", "300ms"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "w");
+    pid_t first = instance(home, "w")["pid"].get<pid_t>();
+
+    for (int i = 0; i < 20; ++i) {
+        write_text(src.file("lib/m" + std::to_string(i) + ".js"), "v2");
+    }
+    json inst;
+    wait_until(
+        [&](std::string& observed) {
+            inst = instance(home, "w");
+            observed = inst.dump();
+            return inst.is_object() && inst["pid"].is_number_integer() && inst["pid"] != first &&
+                   inst["stable"] == true;
+        },
+        15s, "a new, stable process after the change");
+    // Stable means min_uptime (1s) passed: more than three debounce periods.
+    CHECK(inst["restarts_by_reason"]["watch"] == 1);
+    json ws = watch_status(home, "w");
+    REQUIRE(ws.is_object());
+    CHECK(ws["fires"] == 1);
+    CHECK(ws["dirs"] == 2);
+    CHECK(contains(ws.value("last_change", ""), src.file("lib/m")));
+    CHECK_FALSE(pid_alive(first));
+}
+
+TEST_CASE("changes under .git, node_modules and --ignore-watch patterns do not restart") {
+    TempHome home;
+    TempDir src("pm-watch");
+    std::filesystem::create_directories(src.file(".git/refs"));
+    std::filesystem::create_directories(src.file("node_modules/pkg"));
+    RunResult r = start_child(home, "w", {"sleep"},
+                              {"--watch=" + src.path(), "--ignore-watch", "*.tmp", "--watch-delay", "100ms"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "w");
+    write_text(src.file(".git/refs/HEAD"), "x");
+    write_text(src.file("node_modules/pkg/index.js"), "x");
+    write_text(src.file("swap.tmp"), "x");
+    wait_until(
+        [&](std::string& observed) {
+            json ws = watch_status(home, "w");
+            observed = ws.dump();
+            return ws.is_object() && ws["ignored"].get<int>() >= 1;
+        },
+        10s, "the ignored change seen");
+    // A real change after them: the one restart must be for it alone.
+    write_text(src.file("app.js"), "x");
+    json ws;
+    wait_until(
+        [&](std::string& observed) {
+            ws = watch_status(home, "w");
+            observed = ws.dump();
+            return ws.is_object() && ws["fires"].get<int>() >= 1;
+        },
+        10s, "a restart for app.js");
+    CHECK(ws["fires"] == 1);
+    CHECK(ws["last_change"] == src.file("app.js"));
+    CHECK(ws["dirs"] == 1);  // .git and node_modules are not even watched
+    json show_reply = show(home, "w");
+    CHECK(show_reply["spec"]["watch_ignore"] == json::array({"*.tmp"}));
+}
+
+TEST_CASE("watching PM_HOME itself: pmd's own files (logs, dump) never restart the app") {
+    TempHome home;
+    RunResult r = start_child(home, "w", {"print", "3", "sleep"}, {"--watch=" + home.path(), "--watch-delay", "50ms"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "w");
+    pid_t pid = instance(home, "w")["pid"].get<pid_t>();
+    REQUIRE(run_pm(home, {"save"}).exit_code == 0);  // writes dump.json in PM_HOME
+    wait_until(
+        [&](std::string& observed) {
+            json ws = watch_status(home, "w");
+            observed = ws.dump();
+            return ws.is_object() && ws["ignored"].get<int>() >= 1;
+        },
+        10s, "pmd's own writes seen and ignored");
+    require_online(home, "w");
+    json ws = watch_status(home, "w");
+    CHECK(ws["fires"] == 0);
+    CHECK(instance(home, "w")["pid"] == pid);
+}
+
+TEST_CASE("a stopped watched process stays stopped when files change") {
+    TempHome home;
+    TempDir src("pm-watch");
+    RunResult r = start_child(home, "w", {"sleep"}, {"--watch=" + src.path(), "--watch-delay", "50ms"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    REQUIRE(run_pm(home, {"stop", "w"}).exit_code == 0);
+    write_text(src.file("a.js"), "x");
+    wait_until(
+        [&](std::string& observed) {
+            json ws = watch_status(home, "w");
+            observed = ws.dump();
+            return ws.is_object() && ws["fires"].get<int>() >= 1;
+        },
+        10s, "the change seen");
+    CHECK(instance(home, "w")["state"] == "stopped");
+}
+
+TEST_CASE("pm start --watch with a path that does not exist exits 2 and starts nothing") {
+    TempHome home;
+    RunResult r = start_child(home, "w", {"sleep"}, {"--watch=/nonexistent/pm-watch-src"});
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(contains(r.err, "/nonexistent/pm-watch-src"), describe(r));
+    CHECK(list_json(home)["processes"].empty());
+    RunResult bad = start_child(home, "w", {"sleep"}, {"--watch-delay", "1s"});
+    CHECK_MESSAGE(bad.exit_code == 2, describe(bad));
+    CHECK_MESSAGE(contains(bad.err, "need --watch"), describe(bad));
+}
+
+TEST_CASE("watch settings come from an ecosystem file and survive save and resurrect") {
+    TempHome home;
+    TempDir app("pm-watch");
+    std::filesystem::create_directories(app.file("src"));
+    json doc{{"apps", json::array({json{{"name", "w"},
+                                         {"script", PM_TEST_CHILD},
+                                         {"args", json::array({"sleep"})},
+                                         {"watch", json::array({"src"})},
+                                         {"ignore_watch", json::array({"*.tmp"})},
+                                         {"watch_delay", 150}}})}};
+    write_text(app.file("apps.json"), doc.dump());
+    RunResult r = run_pm(home, {"start", app.file("apps.json")});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK_FALSE(contains(r.err, "watch"));  // no "accepted but ignored" warning
+    json spec = show(home, "w")["spec"];
+    CHECK(spec["watch"] == json::array({app.file("src")}));
+    CHECK(spec["watch_delay_ms"] == 150);
+
+    REQUIRE(run_pm(home, {"save"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"delete", "w"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"resurrect"}).exit_code == 0);
+    json again = show(home, "w")["spec"];
+    CHECK(again["watch"] == spec["watch"]);
+    CHECK(again["watch_ignore"] == json::array({"*.tmp"}));
+    CHECK(again["watch_delay_ms"] == 150);
+    CHECK(again["watch_status"]["dirs"] == 1);
+}
+
+TEST_CASE("an ecosystem watch path that does not exist fails validation in pmd; nothing starts") {
+    TempHome home;
+    TempDir app("pm-watch");
+    json doc{{"apps", json::array({json{{"name", "ok"}, {"script", PM_TEST_CHILD}, {"args", json::array({"sleep"})}},
+                                   json{{"name", "w"},
+                                        {"script", PM_TEST_CHILD},
+                                        {"args", json::array({"sleep"})},
+                                        {"watch", "missing-dir"}}})}};
+    write_text(app.file("apps.json"), doc.dump());
+    RunResult r = run_pm(home, {"start", app.file("apps.json")});
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(contains(r.err, "missing-dir"), describe(r));
+    CHECK(list_json(home)["processes"].empty());
+    json bad{{"apps", json::array({json{{"name", "w"}, {"script", PM_TEST_CHILD}, {"watch", 5}}})}};
+    write_text(app.file("bad.json"), bad.dump());
+    RunResult v = run_pm(home, {"validate", app.file("bad.json")});
+    CHECK_MESSAGE(v.exit_code == 2, describe(v));
+    CHECK_MESSAGE(contains(v.err, "apps[0].watch: expected a string or an array of strings"), describe(v));
+}
+
+}  // TEST_SUITE
