@@ -116,6 +116,24 @@ void report(int& fd, std::string_view msg) {
     }
 }
 
+// <home>/pmd.conf, with home from --home if given, else $PM_HOME or ~/.pm
+// (the config file cannot itself choose where it is read from).
+std::string default_config_path(int argc, char** argv) {
+    std::string home;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--home" && i + 1 < argc) {
+            home = argv[i + 1];
+        } else if (a.rfind("--home=", 0) == 0) {
+            home = std::string(a.substr(7));
+        }
+    }
+    if (home.empty()) {
+        home = pm::resolve_paths().home;
+    }
+    return home + "/pmd.conf";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,6 +157,12 @@ int main(int argc, char** argv) {
     app.add_option("--log-level", level, "debug, info, warn or error")
         ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
+    // Settings file: CLI11 reads INI/TOML whose keys are the long option
+    // names (`resurrect = true`, `max-processes = 2000`); flags on the
+    // command line win. Optional unless named with --config.
+    app.set_config("--config", default_config_path(argc, argv),
+                   "settings file (default: pmd.conf in the state directory, if present)");
+    app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error, not ignored
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

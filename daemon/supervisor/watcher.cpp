@@ -67,7 +67,9 @@ json Watcher::stats_json() const {
 }
 
 void Watcher::add_dir(const std::string& root, const std::string& path, const std::string& only) {
-    if (auto it = m_dirs.find(path); it != m_dirs.end()) {
+    // Two watched files in one directory need a watch each (each filters its name).
+    std::string key = only.empty() ? path : path + "//" + only;
+    if (auto it = m_dirs.find(key); it != m_dirs.end()) {
         it->second->owner = this;  // seen in this scan
         return;
     }
@@ -97,7 +99,7 @@ void Watcher::add_dir(const std::string& root, const std::string& path, const st
         m_error = msg;
         return;
     }
-    m_dirs.emplace(path, std::move(d));
+    m_dirs.emplace(std::move(key), std::move(d));
 }
 
 void Watcher::scan() {

@@ -68,7 +68,7 @@ private:
     uv_loop_t* m_loop;
     WatchOptions m_opts;
     Fire m_fire;
-    std::map<std::string, std::unique_ptr<Dir>> m_dirs;  // by path; at most k_max_watch_dirs
+    std::map<std::string, std::unique_ptr<Dir>> m_dirs;  // by path (+ file name); at most k_max_watch_dirs
     uv::Handle<uv_timer_t> m_timer;
     bool m_rescan = false;
     bool m_truncated = false;

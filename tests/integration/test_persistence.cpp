@@ -145,6 +145,28 @@ TEST_CASE("pmd --resurrect starts with the saved process list") {
     CHECK(pid_alive(inst["pid"].get<pid_t>()));
 }
 
+TEST_CASE("resurrect = true in $PM_HOME/pmd.conf has pmd start with the saved list") {
+    TempHome home;
+    start_web_and_stopped_job(home);
+    save(home, 2);
+    kill_daemon(home);
+
+    write_text(home.file("pmd.conf"), "# pmd settings\nresurrect = true\n");
+    home.start_pmd();
+    CHECK(states(home) == k_web_and_job);
+}
+
+TEST_CASE("pmd --config with a missing file, or a settings file with an unknown key, is a usage error") {
+    TempHome home(no_daemon());
+    RunResult r = run_process(PMD_BIN, {"--foreground", "--config", home.file("nope.conf")}, home.env(), 10s);
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(r.err.find("nope.conf") != std::string::npos, describe(r));
+    write_text(home.file("pmd.conf"), "resurect = true\n");  // misspelt
+    RunResult typo = run_process(PMD_BIN, {"--foreground"}, home.env(), 10s);
+    CHECK_MESSAGE(typo.exit_code == 2, describe(typo));
+    CHECK_MESSAGE(typo.err.find("resurect") != std::string::npos, describe(typo));
+}
+
 TEST_CASE("the second save keeps the first as dump.json.bak") {
     TempHome home;
     REQUIRE(start_child(home, "first", {"sleep"}).exit_code == 0);

@@ -100,4 +100,13 @@ TEST_CASE("an index that does not exist exits 3") {
     }
 }
 
+TEST_CASE("pm show all with no process exits 3 and the daemon keeps answering") {
+    TempHome home;
+    RunResult r = run_pm(home, {"show", "all"});
+    CHECK_MESSAGE(r.exit_code == 3, describe(r));
+    CHECK_MESSAGE(r.err.find("no processes") != std::string::npos, describe(r));
+    RunResult ping = run_pm(home, {"ping"});
+    CHECK_MESSAGE(ping.exit_code == 0, describe(ping));
+}
+
 }  // TEST_SUITE

@@ -346,4 +346,47 @@ TEST_CASE("spec to_json reports the effective settings") {
     CHECK(j["env_count"] == 1);
 }
 
+TEST_CASE("watch: true watches the cwd, relative paths join the cwd, missing paths are bad_args") {
+    json base = with(minimal(), "cwd", "/usr");
+    auto on = sup::spec_from_json(with(base, "watch", true), "w", g_pool);
+    REQUIRE(on.has_value());
+    CHECK(on->watch == std::vector<std::string>{"/usr"});
+    CHECK(on->watch_delay_ms == 200);
+
+    auto rel = sup::spec_from_json(with(with(base, "watch", json::array({"bin/", "/etc"})), "watch_delay", "1s"),
+                                   "w", g_pool);
+    REQUIRE(rel.has_value());
+    CHECK(rel->watch == std::vector<std::string>{"/usr/bin", "/etc"});
+    CHECK(rel->watch_delay_ms == 1000);
+
+    auto off = sup::spec_from_json(with(base, "watch", false), "w", g_pool);
+    REQUIRE(off.has_value());
+    CHECK(off->watch.empty());
+
+    auto missing = sup::spec_from_json(with(base, "watch", "no-such-dir-here"), "w", g_pool);
+    REQUIRE_FALSE(missing.has_value());
+    CHECK(code_of(missing.error()) == "bad_args");
+    CHECK(missing.error().message.find("/usr/no-such-dir-here") != std::string::npos);
+
+    auto bad = sup::spec_from_json(with(base, "watch", 5), "w", g_pool);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(code_of(bad.error()) == "bad_args");
+}
+
+TEST_CASE("watch settings survive to_args, so save and the same-spec check keep them") {
+    json args = with(with(with(minimal(), "watch", json::array({"/etc"})), "watch_ignore", json::array({"*.tmp"})),
+                     "watch_delay", 300);
+    auto a = sup::spec_from_json(args, "w", g_pool);
+    REQUIRE(a.has_value());
+    auto b = sup::spec_from_json(a->to_args(), "w", g_pool);
+    REQUIRE(b.has_value());
+    CHECK(b->watch == a->watch);
+    CHECK(b->watch_ignore == std::vector<std::string>{"*.tmp"});
+    CHECK(b->watch_delay_ms == 300);
+    CHECK(a->to_args() == b->to_args());
+    auto plain = sup::spec_from_json(minimal(), "w", g_pool);
+    REQUIRE(plain.has_value());
+    CHECK_FALSE(plain->to_args().contains("watch"));
+}
+
 }  // TEST_SUITE("supervisor")
