@@ -6,6 +6,7 @@
 
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
+#include "daemon/ipc/views.hpp"
 #include "daemon/ipc/connection.hpp"
 #include "daemon/ipc/monitors.hpp"
 #include "daemon/logs/file_tail.hpp"
@@ -23,14 +24,6 @@ struct BacklogLine {
     const logs::ChannelIdentity* who;
     LogRecord rec;
 };
-
-Result<Selector> optional_selector(const json& args) {
-    auto text = arg_string(args, "selector", "all");
-    if (!text) {
-        return text.error();
-    }
-    return parse_selector(*text);
-}
 
 // The last `n` lines of one channel for the wanted streams: the ring first,
 // then older lines from the files when the ring holds fewer.
@@ -80,7 +73,7 @@ void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
 }  // namespace
 
 Result<json> handle_logs(CommandContext& ctx, const json& args) {
-    auto sel = optional_selector(args);
+    auto sel = selector_arg(args, "all");
     if (!sel) {
         return sel.error();
     }
@@ -148,7 +141,7 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_flush(CommandContext& ctx, const json& args) {
-    auto sel = optional_selector(args);
+    auto sel = selector_arg(args, "all");
     if (!sel) {
         return sel.error();
     }

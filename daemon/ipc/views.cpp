@@ -17,12 +17,16 @@ json instance_json(const Services& svc, const sup::Instance& inst) {
     return j;
 }
 
-Result<std::vector<sup::Instance*>> resolve_selector(const Services& svc, const json& args) {
-    auto text = arg_required_string(args, "selector");
+Result<Selector> selector_arg(const json& args, const char* fallback) {
+    auto text = fallback != nullptr ? arg_string(args, "selector", fallback) : arg_required_string(args, "selector");
     if (!text) {
         return text.error();
     }
-    auto sel = parse_selector(*text);
+    return parse_selector(*text);
+}
+
+Result<std::vector<sup::Instance*>> resolve_selector(const Services& svc, const json& args) {
+    auto sel = selector_arg(args);
     if (!sel) {
         return sel.error();
     }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/protocol.hpp"
+#include "common/selector.hpp"
 #include "daemon/ipc/context.hpp"
 
 namespace pm::sup {
@@ -16,6 +17,9 @@ namespace pm::ipc {
 // An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
 json instance_json(const Services& svc, const sup::Instance& inst);
 
+// The request's "selector" argument, parsed; `fallback` when it is absent
+// (without a fallback the argument is required).
+Result<Selector> selector_arg(const json& args, const char* fallback = nullptr);
 // The instances named by the request's required "selector" argument.
 Result<std::vector<sup::Instance*>> resolve_selector(const Services& svc, const json& args);
 
