@@ -14,6 +14,7 @@ struct Paths {
     std::string daemon_log() const { return home + "/pmd.log"; }
     std::string logs_dir() const { return home + "/logs"; }
     std::string dump() const { return home + "/dump.json"; }
+    std::string live() const { return home + "/pmd.live"; }  // running groups, for crash recovery
 };
 
 // PM_HOME if set and non-empty, else $HOME/.pm, else /tmp/pm-<uid>.

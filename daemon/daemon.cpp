@@ -39,6 +39,16 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         std::free(real);
     }
     m_table->set_watch_ignore(std::move(watch_ignore));
+    m_live = std::make_unique<store::LiveFile>(&m_loop, m_paths.live(), [this] {
+        std::vector<int> pids;
+        for (auto* inst : m_table->all()) {
+            if (auto pid = inst->pid()) {
+                pids.push_back(*pid);
+            }
+        }
+        return pids;
+    });
+    m_table->set_on_change([this] { m_live->mark_dirty(); });
     m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
     m_sampler = std::make_unique<metrics::Sampler>(
         &m_loop, m_opts.sampler,
@@ -143,11 +153,13 @@ void Daemon::begin_shutdown() {
         return;
     }
     m_shutting_down = true;
+    m_services->shutting_down = true;
     m_server->stop_listening();
     ::unlink(m_paths.sock().c_str());
     m_table->stop_watchers();  // no restarts on file changes while stopping
     std::vector<std::uint64_t> ids;
     for (auto* inst : m_table->all()) {
+        inst->mark_removing();  // nothing (reload, memory limit) may start it again
         inst->stop();
         ids.push_back(inst->id());
     }
@@ -195,6 +207,9 @@ void Daemon::teardown() {
     m_server.reset();
     m_reaper.reset();
     m_sampler.reset();
+    m_table->set_on_change(nullptr);
+    m_live->remove();  // a clean exit: nothing of ours runs any more
+    m_live.reset();
     m_table.reset();
     m_hub.reset();
     uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "common/paths.hpp"
+#include "daemon/store/live_groups.hpp"
 #include "common/result.hpp"
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
@@ -57,6 +58,7 @@ private:
     std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;
+    std::unique_ptr<store::LiveFile> m_live;
     std::unique_ptr<metrics::Sampler> m_sampler;
     std::unique_ptr<metrics::SelfStats> m_self;
     std::unique_ptr<ipc::Server> m_server;

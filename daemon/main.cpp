@@ -18,6 +18,7 @@
 #include "common/units.hpp"
 #include "daemon/daemon.hpp"
 #include "daemon/log.hpp"
+#include "daemon/store/live_groups.hpp"
 #include "daemon/supervisor/nofile.hpp"
 
 namespace {
@@ -198,6 +199,9 @@ int main(int argc, char** argv) {
         pm::log_init(log_fd.get(), min);
         pm::UniqueFd lock = take_lock(paths);
         write_pid(paths);
+        // Children of a previous pmd that was killed (SIGKILL, OOM) still run:
+        // stop them first, so a resurrect does not run any service twice.
+        pm::store::stop_leftover_groups(paths.live(), 3000);
         ::prctl(PR_SET_CHILD_SUBREAPER, 1);
         rlim_t nofile = pm::sup::raise_nofile_limit();
         PM_LOG(info, "open-file limit {} (children get {})", nofile,

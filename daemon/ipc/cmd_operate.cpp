@@ -33,6 +33,7 @@ Result<json> handle_scale(CommandContext& ctx, const json& args) {
     std::vector<std::uint64_t> surplus;
     for (std::size_t i = want; i < app->instances.size(); ++i) {
         surplus.push_back(app->instances[i]->id());
+        app->instances[i]->mark_removing();
         app->instances[i]->stop();
     }
     if (want >= app->instances.size()) {

@@ -118,11 +118,12 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
     }
 
     void step() {
-        while (next < ids.size() && svc->table.find_id(ids[next]) == nullptr) {
-            ++next;  // deleted meanwhile
+        while (next < ids.size() && (svc->table.find_id(ids[next]) == nullptr ||
+                                     svc->table.find_id(ids[next])->removing())) {
+            ++next;  // deleted (or being deleted) meanwhile
         }
         if (next == ids.size()) {
-            r.reply(json{{"instances", instances_json(*svc, ids)}});
+            finish(json{{"instances", instances_json(*svc, ids)}});
             return;
         }
         Instance* inst = svc->table.find_id(ids[next]);
@@ -134,15 +135,25 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
         auto done = [self] { self->finished_one(); };
         auto expired = [self] {
             Instance* i = self->svc->table.find_id(self->ids[self->next]);
-            self->r.reply(fail(ErrorCode::timeout,
+            self->finish(fail(ErrorCode::timeout,
                                fmt::format("timed out waiting for {} to come back online{}",
                                            i ? i->display_name() : "an instance", self->not_reloaded())));
         };
         auto waited = left < 0 ? svc->table.wait({ids[next]}, pred, done)
                                : svc->table.wait({ids[next]}, pred, done, left, expired);
         if (!waited) {
-            r.reply(waited.error());
+            finish(waited.error());
         }
+    }
+
+    // Replies once; the instances can be reloaded again afterwards.
+    void finish(const Result<json>& result) {
+        for (auto id : ids) {
+            if (auto* i = svc->table.find_id(id)) {
+                i->set_reloading(false);
+            }
+        }
+        r.reply(result);
     }
 
     void finished_one() {
@@ -156,7 +167,7 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
             if (!i->last_error().empty()) {
                 why += ": " + i->last_error();
             }
-            r.reply(fail(ErrorCode::spawn_failed, why + not_reloaded()));
+            finish(fail(ErrorCode::spawn_failed, why + not_reloaded()));
             return;
         }
         ++next;
@@ -172,8 +183,16 @@ Result<json> handle_reload(CommandContext& ctx, const json& args) {
     if (!sel || !timeout) {
         return !sel ? sel.error() : timeout.error();
     }
+    for (auto* i : *sel) {
+        if (i->reloading()) {
+            return fail(ErrorCode::busy, fmt::format("a reload of {} is already running", i->display_name()));
+        }
+    }
     auto job = std::make_shared<Rolling>(&ctx.svc, ctx.defer());
     job->ids = ids_of(*sel);
+    for (auto* i : *sel) {
+        i->set_reloading(true);
+    }
     if (*timeout > 0) {
         job->deadline = uv_now(ctx.svc.table.loop()) + static_cast<std::uint64_t>(*timeout);
     }
@@ -189,6 +208,7 @@ Result<json> handle_delete(CommandContext& ctx, const json& args) {
     std::vector<std::uint64_t> ids = ids_of(*sel);
     json deleted = instances_json(ctx.svc, *sel);
     for (auto* i : *sel) {
+        i->mark_removing();
         i->stop();
     }
     Responder r = ctx.defer();

@@ -31,7 +31,9 @@ Result<json> handle_ping(CommandContext&, const json&) { return json{{"pong", tr
 Result<json> handle_kill(CommandContext& ctx, const json&) {
     auto& table = ctx.svc.table;
     std::vector<std::uint64_t> ids;
+    ctx.svc.shutting_down = true;  // refuse changes from other clients meanwhile
     for (auto* inst : table.all()) {
+        inst->mark_removing();
         inst->stop();
         ids.push_back(inst->id());
     }

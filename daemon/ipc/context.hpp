@@ -42,6 +42,7 @@ struct Services {
     Server& server;
     DaemonInfo info;
     std::function<void()> request_shutdown;  // begins an orderly daemon exit
+    bool shutting_down = false;              // set once it has begun: no more changes
     metrics::SelfStats* self = nullptr;
     const DispatchStats* dispatch = nullptr;
     Monitors* monitors = nullptr;

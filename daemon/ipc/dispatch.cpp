@@ -74,6 +74,11 @@ void Dispatcher::handle_line(Connection& conn, std::string_view line) {
             return;
         }
         if (spec->flags & flag_mutating) {
+            if (m_svc.shutting_down && spec->name != "kill") {
+                // A start or restart now would outlive the shutdown's wait for exits.
+                send_error(Error{ErrorCode::busy, "pmd is shutting down"});
+                return;
+            }
             PM_LOG(info, "client {}: {}", conn.id(), spec->name);
         }
         CommandContext ctx{m_svc, conn, id};

@@ -59,9 +59,8 @@ bool any_running(const sup::App& app) {
                        [](const auto& i) { return is_running(i->state()); });
 }
 
-}  // namespace
-
-Result<json> start_app(Services& svc, const json& args, bool start_now) {
+// start_app, with how strictly the spec is checked (see sup::SpecOptions).
+Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts) {
     auto& table = svc.table;
     bool by_name = false;
     auto name = start_name(table, args, by_name);
@@ -74,7 +73,7 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
     }
     std::shared_ptr<sup::ProcessSpec> spec;
     if (!by_name) {
-        auto built = sup::spec_from_json(args, *name, svc.pool);
+        auto built = sup::spec_from_json(args, *name, svc.pool, spec_opts);
         if (!built) {
             return built.error();
         }
@@ -130,6 +129,12 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
     return started_json(svc, *app, "started");
 }
 
+}  // namespace
+
+Result<json> start_app(Services& svc, const json& args, bool start_now) {
+    return start_app_with(svc, args, start_now, sup::SpecOptions{});
+}
+
 json dump_json(Services& svc) {
     json apps = json::array();
     std::vector<std::string> seen;
@@ -168,7 +173,9 @@ json restore_apps(Services& svc, const json& dump) {
             skipped.push_back(name);
             continue;
         }
-        auto r = start_app(svc, args, running);
+        // A watch path gone since the save must not lose the app: its
+        // Watcher reports the path missing and watches for it to come back.
+        auto r = start_app_with(svc, args, running, sup::SpecOptions{.require_watch_paths = false});
         if (r) {
             started.push_back(name);
         } else {

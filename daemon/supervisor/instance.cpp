@@ -109,6 +109,7 @@ Instance::~Instance() {
     if (m_pid) {
         signal_group(SIGKILL);
     }
+    kill_leftovers();
 }
 
 std::string Instance::display_name() const {
@@ -116,6 +117,9 @@ std::string Instance::display_name() const {
 }
 
 Result<void> Instance::start() {
+    if (m_removing) {
+        return fail(ErrorCode::busy, fmt::format("{} is being removed", display_name()));
+    }
     if (is_running(m_state)) {
         return fail(ErrorCode::already_exists,
                     fmt::format("{} is already {}", display_name(), pm::to_string(m_state)));
@@ -126,10 +130,14 @@ Result<void> Instance::start() {
 
 void Instance::stop() {
     m_restart_pending = false;
+    kill_leftovers();
     handle(ProcEvent::stop);
 }
 
 void Instance::restart(RestartReason reason) {
+    if (m_removing) {
+        return;
+    }
     if (is_running(m_state)) {
         count_restart(reason);
     }
@@ -226,7 +234,17 @@ void Instance::timer_cb(uv_timer_t* t) noexcept {
     }
 }
 
+void Instance::kill_leftovers() {
+    if (m_leftover_pgid > 0) {
+        // The group id stays reserved while any member lives, so this reaches
+        // only the leftovers (or nobody: ESRCH).
+        uv_kill(-m_leftover_pgid, SIGKILL);
+        m_leftover_pgid = 0;
+    }
+}
+
 void Instance::spawn() {
+    kill_leftovers();
     // stdout/stderr go through pipes into the log pipeline (ring, files, followers).
     auto pipes = m_hub.make_pipes(m_id);
     std::vector<char*> args;
@@ -330,6 +348,14 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     if (stopping) {
         // Sweep the group so no straggler keeps running (or keeps pipes open).
         signal_group(SIGKILL);
+    } else if (m_pid) {
+        // The leader died on its own. What is left of its group (a worker
+        // started with `&`, a crashed server's helpers) must not outlive it,
+        // hold its port or pipes, or run twice after the restart: ask it to
+        // stop now, and SIGKILL it before the next spawn (kill_leftovers).
+        signal_group(m_spec->stop_signal);
+        signal_group(SIGCONT);
+        m_leftover_pgid = *m_pid;
     }
     m_pid.reset();
     m_proc.close(true);  // safe: exit was seen

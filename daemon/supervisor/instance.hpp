@@ -49,6 +49,13 @@ public:
     void stop();
     void restart(RestartReason reason = RestartReason::manual);
     void set_spec(std::shared_ptr<const ProcessSpec> spec) { m_spec = std::move(spec); }
+    // Being deleted, scaled away or shut down: start() fails and restart()
+    // does nothing from now on, so the remover's wait for the exit completes.
+    void mark_removing() { m_removing = true; }
+    bool removing() const { return m_removing; }
+    // Part of a rolling reload that has not finished (one at a time per instance).
+    void set_reloading(bool on) { m_reloading = on; }
+    bool reloading() const { return m_reloading; }
     // pm signal: to the whole group, only while our child runs. False when not running.
     bool send_signal(int sig);
     // pm reset: restart counters back to zero.
@@ -76,6 +83,7 @@ private:
     void spawn();
     void on_exit(std::int64_t status, int term_signal);
     void signal_group(int sig);
+    void kill_leftovers();
     void arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms);
 
     static void exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept;
@@ -97,6 +105,7 @@ private:
 
     ProcessState m_state = ProcessState::stopped;
     std::optional<int> m_pid;
+    int m_leftover_pgid = 0;  // group of a leader that exited on its own, until swept
     uv::Handle<uv_process_t> m_proc;
     uv::Handle<uv_timer_t> m_uptime_timer;
     uv::Handle<uv_timer_t> m_kill_timer;
@@ -111,6 +120,8 @@ private:
     std::int64_t m_next_delay_ms = 0;   // backoff delay chosen at the last exit
     bool m_escalated = false;           // the current stop needed SIGKILL
     bool m_restart_pending = false;
+    bool m_removing = false;
+    bool m_reloading = false;
     bool m_stable = false;              // this run has lasted min_uptime
     std::optional<ExitRecord> m_last_exit;
     std::optional<RestartReason> m_last_reason;

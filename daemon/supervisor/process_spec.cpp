@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "common/units.hpp"
+#include "daemon/supervisor/watcher.hpp"
 
 namespace pm::sup {
 namespace {
@@ -66,7 +67,10 @@ Result<std::int64_t> arg_size(const json& args, std::string_view key, std::int64
 }
 
 // "watch": true (the cwd), a path, or a list of paths; relative to the cwd.
-Result<void> parse_watch(const json& args, ProcessSpec& spec) {
+// Paths are normalised ("." and ".." resolved lexically) so that they
+// prefix-match absolute ignores such as PM_HOME: "/home/u/./.pm/logs" would
+// not, and pmd's own log writes would restart the app forever.
+Result<void> parse_watch(const json& args, ProcessSpec& spec, const SpecOptions& opts) {
     auto it = args.find("watch");
     std::vector<std::string> paths;
     if (it == args.end() || it->is_null() || (it->is_boolean() && !it->get<bool>())) {
@@ -87,14 +91,9 @@ Result<void> parse_watch(const json& args, ProcessSpec& spec) {
         if (p.empty() || p.find('\0') != std::string::npos) {
             return fail(ErrorCode::bad_args, "'watch' paths must be non-empty");
         }
-        if (p[0] != '/') {
-            p = spec.cwd.str() + (spec.cwd.str() == "/" ? "" : "/") + p;
-        }
-        while (p.size() > 1 && p.back() == '/') {
-            p.pop_back();
-        }
+        p = normal_watch_path(p[0] == '/' ? p : spec.cwd.str() + "/" + p);
         struct stat st {};
-        if (::stat(p.c_str(), &st) != 0) {
+        if (opts.require_watch_paths && ::stat(p.c_str(), &st) != 0) {
             return fail(ErrorCode::bad_args, fmt::format("watch path '{}': {}", p, std::strerror(errno)));
         }
     }
@@ -192,7 +191,7 @@ json ProcessSpec::to_args() const {
     return j;
 }
 
-Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool) {
+Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool, SpecOptions opts) {
     ProcessSpec spec;
     spec.name = std::move(name);
     auto argv = arg_string_list(args, "argv", k_max_argv);
@@ -336,7 +335,7 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     }
     spec.ready_fd = static_cast<int>(*ready_fd);
     spec.ready_tcp = static_cast<int>(*ready_tcp);
-    if (auto ok = parse_watch(args, spec); !ok) {
+    if (auto ok = parse_watch(args, spec, opts); !ok) {
         return ok.error();
     }
     return spec;

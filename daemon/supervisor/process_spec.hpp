@@ -48,8 +48,16 @@ struct ProcessSpec {
     json to_args() const;
 };
 
+// How much of the file system spec_from_json checks.
+struct SpecOptions {
+    // A client's start fails on a missing watch path (a typo is caught at
+    // once). Restoring a saved list accepts it: the path may come back, and
+    // the Watcher reports it missing and picks it up when it appears.
+    bool require_watch_paths = true;
+};
+
 // Builds a spec from start arguments. `name` must already be resolved.
-Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool);
+Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool, SpecOptions opts = {});
 // Plain strings of pooled ones (for JSON and display).
 std::vector<std::string> strings_of(const std::vector<InternedString>& v);
 

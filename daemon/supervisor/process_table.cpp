@@ -260,6 +260,9 @@ Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done 
 }
 
 void ProcessTable::on_change(Instance&) {
+    if (m_on_change) {
+        m_on_change();
+    }
     if (!m_waiters.empty()) {
         uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
     }

@@ -42,6 +42,8 @@ public:
     // Ignore patterns every watcher gets besides the app's own (.git,
     // node_modules, PM_HOME: logs written there must not restart the app).
     void set_watch_ignore(std::vector<std::string> patterns) { m_watch_ignore = std::move(patterns); }
+    // Called after any instance changed state (the live-groups file).
+    void set_on_change(std::function<void()> fn) { m_on_change = std::move(fn); }
     // Closes every app's watcher for good (shutdown).
     void stop_watchers();
 
@@ -102,6 +104,7 @@ private:
     std::vector<Waiter> m_waiters;
     std::vector<std::string> m_watch_ignore;
     bool m_watch_stopped = false;
+    std::function<void()> m_on_change;
     uv::Handle<uv_timer_t> m_check_timer;     // defers waiter checks out of callbacks
     uv::Handle<uv_timer_t> m_deadline_timer;  // runs while a waiter has a deadline
 };

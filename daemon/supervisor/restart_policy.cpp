@@ -50,7 +50,8 @@ ExitDecision decide_on_exit(const RestartPolicy& p, const ExitInfo& exit, std::i
     if (unstable > p.max_restarts) {
         return {ProcEvent::exit_give_up, 0, unstable};
     }
-    return {ProcEvent::exit_restart, backoff_delay_ms(p, unstable), unstable};
+    std::int64_t gap = std::min(p.min_spawn_gap_ms, p.max_backoff_ms) - ran_ms;
+    return {ProcEvent::exit_restart, std::max(backoff_delay_ms(p, unstable), gap), unstable};
 }
 
 }  // namespace pm::sup

@@ -22,6 +22,10 @@ struct RestartPolicy {
     std::int64_t restart_delay_ms = 0;   // delay after a stable run
     std::int64_t backoff_base_ms = 100;  // first delay after an unstable run
     std::int64_t max_backoff_ms = 15000; // ceiling of the exponential backoff
+    // After an unstable run, the next spawn comes at least this long after
+    // the previous one (the 1 s floor of daemontools/runit/s6), but never
+    // later than max_backoff allows: `--max-backoff 0` turns it off.
+    std::int64_t min_spawn_gap_ms = 1000;
 };
 
 struct ExitInfo {
@@ -36,7 +40,9 @@ struct ExitDecision {
 };
 
 // Pure. `unstable_before` is the count of consecutive unstable runs before
-// this one; `ran_ms` is how long this run lasted.
+// this one; `ran_ms` is how long this run lasted. An unstable run is
+// restarted after the backoff delay, and no sooner than min_spawn_gap_ms
+// after its own spawn.
 ExitDecision decide_on_exit(const RestartPolicy& p, const ExitInfo& exit, std::int64_t ran_ms,
                             int unstable_before);
 

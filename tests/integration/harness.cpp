@@ -800,10 +800,14 @@ bool RawClient::send(std::string_view bytes, Ms timeout) {
 RawClient::Read RawClient::read_line(std::string& line, Ms timeout) {
     auto deadline = Clock::now() + timeout;
     for (;;) {
-        auto nl = m_buf.find('\n');
+        auto nl = m_buf.find('\n', m_pos);
         if (nl != std::string::npos) {
-            line = m_buf.substr(0, nl);
-            m_buf.erase(0, nl + 1);
+            line.assign(m_buf, m_pos, nl - m_pos);
+            m_pos = nl + 1;
+            if (m_pos * 2 >= m_buf.size()) {  // drop consumed bytes now and then: linear overall
+                m_buf.erase(0, m_pos);
+                m_pos = 0;
+            }
             return Read::line;
         }
         if (m_fd < 0) {

@@ -222,6 +222,7 @@ public:
 private:
     int m_fd = -1;
     std::string m_buf;
+    std::size_t m_pos = 0;  // start of the first unread line in m_buf
 };
 
 // One request on a fresh connection; the whole reply ({id, ok, result|error}).

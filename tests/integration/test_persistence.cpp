@@ -1,6 +1,7 @@
 // The saved process list: pm save, pm resurrect, pmd --resurrect, the
 // dump.json.bak fallback, and save's refusal to overwrite with nothing.
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -165,6 +166,41 @@ TEST_CASE("pmd --config with a missing file, or a settings file with an unknown 
     RunResult typo = run_process(PMD_BIN, {"--foreground"}, home.env(), 10s);
     CHECK_MESSAGE(typo.exit_code == 2, describe(typo));
     CHECK_MESSAGE(typo.err.find("resurect") != std::string::npos, describe(typo));
+}
+
+TEST_CASE("after pmd is SIGKILLed, the next pmd stops the orphaned children before resurrecting: no duplicates") {
+    TempHome home;
+    RunResult r = start_child(home, "svc", {"sleep"}, {"--instances", "3"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    save(home, 1);
+    std::vector<pid_t> old;
+    for (const auto& i : instances_named(home, "svc")) {
+        old.push_back(i["pid"].get<pid_t>());
+    }
+    REQUIRE(old.size() == 3);
+    pid_t pmd = home.pmd_child();
+    REQUIRE(::kill(pmd, SIGKILL) == 0);
+    REQUIRE(home.wait_pmd_exit(10s).has_value());
+    for (pid_t p : old) {
+        CHECK(pid_alive(p));  // orphaned, unsupervised
+    }
+
+    home.start_pmd({"--resurrect"});
+    for (pid_t p : old) {
+        CHECK_FALSE(pid_alive(p));
+    }
+    json now = instances_named(home, "svc");
+    REQUIRE(now.size() == 3);
+    for (const auto& i : now) {
+        CHECK(i["state"] == "online");
+    }
+    wait_until(
+        [&](std::string& observed) {
+            auto live = pids_of_exe_with_env(PM_TEST_CHILD, "PMD_TEST_TAG=" + home.tag());
+            observed = describe_pids(live);
+            return live.size() == 3;
+        },
+        5s, "exactly one process per instance");
 }
 
 TEST_CASE("the second save keeps the first as dump.json.bak") {

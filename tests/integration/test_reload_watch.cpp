@@ -130,6 +130,39 @@ TEST_CASE("pm reload that outlasts --timeout exits 4 and names the instance it w
     CHECK_MESSAGE(contains(rel.err, "timed out waiting for slow to come back online"), describe(rel));
 }
 
+TEST_CASE("a second reload of the same instances while one runs is refused with busy") {
+    TempHome home;
+    RunResult r = start_child(home, "web", {"sleep"}, {"--instances", "2", "--min-uptime", "1s"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "web");
+    Spawned first = spawn_pm(home, {"reload", "web"});
+    pid_t old0 = pids_of(raw_instances_named(home, "web"))[0];
+    wait_until([&] { return pids_of(raw_instances_named(home, "web"))[0] != old0; }, 10s, "web:0 replaced");
+    RunResult second = run_pm(home, {"reload", "web:1"});
+    CHECK_MESSAGE(second.exit_code == 1, describe(second));
+    CHECK_MESSAGE(contains(second.err, "a reload of web:1 is already running"), describe(second));
+    RunResult done = finish(first);
+    CHECK_MESSAGE(done.exit_code == 0, describe(done));
+    RunResult again = run_pm(home, {"reload", "web:1"});  // allowed once the first is over
+    CHECK_MESSAGE(again.exit_code == 0, describe(again));
+}
+
+TEST_CASE("deleting a process during its reload completes, and nothing is started again") {
+    TempHome home;
+    RunResult r = start_child(home, "web", {"sleep"}, {"--instances", "3", "--min-uptime", "1s"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "web");
+    std::vector<pid_t> before = pids_of(raw_instances_named(home, "web"));
+    Spawned reload = spawn_pm(home, {"reload", "web"});
+    wait_until([&] { return pids_of(raw_instances_named(home, "web"))[0] != before[0]; }, 10s, "web:0 replaced");
+    RunResult del = run_pm(home, {"delete", "web"}, {}, 20s);
+    CHECK_MESSAGE(del.exit_code == 0, describe(del));
+    RunResult rel = finish(reload, 20s);
+    CHECK(rel.exit_code != -1);  // it ended (with whatever outcome), it did not hang
+    CHECK(raw_instances_named(home, "web").empty());
+    CHECK(home.tagged().size() <= 1);  // only pmd itself carries the tag
+}
+
 TEST_CASE("pm reload of an unknown name exits 3; --json gives the error object") {
     TempHome home;
     RunResult r = run_pm(home, {"--json", "reload", "nope"});

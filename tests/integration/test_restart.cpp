@@ -1,6 +1,8 @@
 // Automatic restarts: crash loops, errored, restart modes, exit recording.
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "harness.hpp"
 
 using namespace pm::test;
@@ -211,6 +213,27 @@ TEST_CASE("a process that double-forks and exits with restart never is recorded 
         wait_instance(home, "forker", [](const json& i) { return i["state"] == "exited"; }, "forker exited");
     CHECK(inst["last_exit"]["code"] == 7);
     CHECK(inst["restarts"] == 0);
+}
+
+TEST_CASE("with the default settings a crash loop spawns at most once a second, then is errored") {
+    TempHome home;
+    std::string stamps = home.file("spawns");
+    RunResult r = run_pm(home, {"start", "--name", "fast", "--max-restarts", "3", "--shell", "--",
+                                "date +%s%N >> " + stamps + "; exit 3"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    json inst = wait_instance(
+        home, "fast", [](const json& i) { return i["state"] == "errored"; }, "errored after 3 restarts", 20s);
+    CHECK(inst["restarts"] == 3);
+    std::vector<long long> ns;
+    std::istringstream in(read_file(stamps));
+    for (long long t = 0; in >> t;) {
+        ns.push_back(t);
+    }
+    REQUIRE(ns.size() == 4);  // the first run and 3 restarts
+    for (std::size_t k = 1; k < ns.size(); ++k) {
+        CAPTURE(k);
+        CHECK((ns[k] - ns[k - 1]) / 1000000 >= 990);
+    }
 }
 
 }  // TEST_SUITE

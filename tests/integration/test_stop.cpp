@@ -137,4 +137,46 @@ TEST_CASE("stop of an already stopped process succeeds and changes nothing") {
     CHECK(after["last_exit"] == before["last_exit"]);
 }
 
+TEST_CASE("when the leader exits on its own, the rest of its process group is stopped too") {
+    TempHome home;
+    std::string tree = home.file("tree.pids");
+    // Three children sleep on in the leader's group after it exits with 3.
+    RunResult r = start_child(home, "leader", {"fork-tree", "3", tree, "sleep-ms", "200", "exit", "3"},
+                              {"--restart", "never"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    std::vector<pid_t> pids = wait_pids(tree, 3);
+    REQUIRE(pids.size() == 3);
+    CHECK(wait_gone(pids, 3s, "the leader's leftover children are gone"));
+    CHECK(instance(home, "leader")["state"] == "exited");
+    CHECK(wait_no_zombies(home.pmd_child()));
+}
+
+TEST_CASE("pmd refuses changes from other clients once pm kill has begun, and still exits") {
+    TempHome home;
+    std::string ready = home.file("stubborn.pid");
+    RunResult r = start_child(home, "stubborn", {"ignore-term", "pidfile", ready, "sleep"}, {"--kill-timeout", "3s"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    REQUIRE(wait_pids(ready, 1).size() == 1);
+    RawClient other(home.sock());
+    REQUIRE(other.connected());
+    Spawned kill = spawn_pm(home, {"kill"});
+    wait_until(
+        [&](std::string& observed) {
+            json reply = other.request("list");
+            observed = reply.dump();
+            return reply.value("ok", false) && reply["result"]["processes"].size() == 1 &&
+                   reply["result"]["processes"][0]["state"] == "stopping";
+        },
+        5s, "the stop begun by pm kill");
+    json start = other.request("start", json{{"argv", {PM_TEST_CHILD, "sleep"}}, {"name", "late"}}, 2);
+    CHECK(start["ok"] == false);
+    CHECK(start["error"]["code"] == "busy");
+    CHECK(start["error"]["message"] == "pmd is shutting down");
+    json restart = other.request("restart", json{{"selector", "stubborn"}}, 3);
+    CHECK(restart["error"]["code"] == "busy");
+    RunResult done = finish(kill);
+    CHECK_MESSAGE(done.exit_code == 0, describe(done));
+    CHECK(home.wait_pmd_exit(10s).has_value());
+}
+
 }  // TEST_SUITE

@@ -389,4 +389,31 @@ TEST_CASE("watch settings survive to_args, so save and the same-spec check keep 
     CHECK_FALSE(plain->to_args().contains("watch"));
 }
 
+TEST_CASE("watch paths are normalised, so they prefix-match absolute ignores such as PM_HOME") {
+    json base = with(minimal(), "cwd", "/usr/");
+    auto dot = sup::spec_from_json(with(base, "watch", "."), "w", g_pool);
+    REQUIRE(dot.has_value());
+    CHECK(dot->watch == std::vector<std::string>{"/usr"});
+
+    auto list = sup::spec_from_json(with(base, "watch", json::array({"./bin/../lib/", "/", "//etc/./", "/usr/bin/."})),
+                                    "w", g_pool);
+    REQUIRE(list.has_value());
+    CHECK(list->watch == std::vector<std::string>{"/usr/lib", "/", "/etc", "/usr/bin"});
+
+    auto root_cwd = sup::spec_from_json(with(with(minimal(), "cwd", "/"), "watch", "etc"), "w", g_pool);
+    REQUIRE(root_cwd.has_value());
+    CHECK(root_cwd->watch == std::vector<std::string>{"/etc"});
+}
+
+TEST_CASE("a restore accepts a watch path that has gone; a client's start does not") {
+    json args = with(with(minimal(), "cwd", "/usr"), "watch", "./gone-since-save/");
+    auto strict = sup::spec_from_json(args, "w", g_pool);
+    REQUIRE_FALSE(strict.has_value());
+    CHECK(code_of(strict.error()) == "bad_args");
+
+    auto restored = sup::spec_from_json(args, "w", g_pool, sup::SpecOptions{.require_watch_paths = false});
+    REQUIRE(restored.has_value());
+    CHECK(restored->watch == std::vector<std::string>{"/usr/gone-since-save"});
+}
+
 }  // TEST_SUITE("supervisor")

@@ -159,13 +159,28 @@ TEST_CASE("backoff doubles from the base and caps at max_backoff") {
         CAPTURE(row.unstable);
         CHECK(sup::backoff_delay_ms(p, row.unstable) == row.delay);
     }
-    SUBCASE("decide_on_exit uses the same delays") {
+    SUBCASE("decide_on_exit uses the same delays, with spawns at least 1 s apart") {
         for (int before = 0; before < 12; ++before) {
             CAPTURE(before);
             auto d = sup::decide_on_exit(p, k_failed, 0, before);
-            CHECK(d.delay_ms == sup::backoff_delay_ms(p, before + 1));
+            CHECK(d.delay_ms == std::max<std::int64_t>(1000, sup::backoff_delay_ms(p, before + 1)));
+            auto later = sup::decide_on_exit(p, k_failed, 700, before);
+            CHECK(later.delay_ms == std::max<std::int64_t>(300, sup::backoff_delay_ms(p, before + 1)));
         }
     }
+}
+
+TEST_CASE("the 1 s spawn floor is capped by max_backoff, so --max-backoff 0 restarts at once") {
+    RestartPolicy p;
+    p.max_backoff_ms = 0;
+    p.backoff_base_ms = 0;
+    CHECK(sup::decide_on_exit(p, k_failed, 0, 0).delay_ms == 0);
+    p.max_backoff_ms = 400;
+    p.backoff_base_ms = 100;
+    CHECK(sup::decide_on_exit(p, k_failed, 0, 0).delay_ms == 400);
+    CHECK(sup::decide_on_exit(p, k_failed, 350, 0).delay_ms == 100);
+    // A stable run is restarted after restart_delay alone.
+    CHECK(sup::decide_on_exit(p, k_failed, 5000, 3).delay_ms == 0);
 }
 
 TEST_CASE("backoff never overflows for a huge unstable count") {
