@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
                            : level == "warn" ? pm::LogLevel::warn
                            : level == "error" ? pm::LogLevel::error
                                               : pm::LogLevel::info;
-        pm::log_init(log_fd.get(), min);
+        pm::log_init(log_fd.get(), min, paths.daemon_log(), pm::k_daemon_log_max);
         pm::UniqueFd lock = take_lock(paths);
         write_pid(paths);
         // Children of a previous pmd that was killed (SIGKILL, OOM) still run:

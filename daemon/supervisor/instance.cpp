@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <utility>
 #include <fmt/format.h>
 
 #include "daemon/error_log.hpp"
@@ -230,6 +231,7 @@ void Instance::timer_cb(uv_timer_t* t) noexcept {
     } else if (t == self->m_kill_timer.get()) {
         self->handle(ProcEvent::kill_timeout);
     } else {
+        self->m_respawn = true;  // spawn() tells an automatic restart from a start
         self->handle(ProcEvent::backoff_elapsed);
     }
 }
@@ -245,6 +247,7 @@ void Instance::kill_leftovers() {
 
 void Instance::spawn() {
     kill_leftovers();
+    bool respawn = std::exchange(m_respawn, false);
     // stdout/stderr go through pipes into the log pipeline (ring, files, followers).
     auto pipes = m_hub.make_pipes(m_id);
     std::vector<char*> args;
@@ -311,10 +314,15 @@ void Instance::spawn() {
         m_last_error = fmt::format("unable to spawn \"{}\": {} ({})", m_spec->argv[0].view(),
                                    uv_err_name(rc), uv_strerror(rc));
         report_error(ErrorKind::spawn_failed, fmt::format("{}: {}", display_name(), m_last_error));
-        handle(ProcEvent::spawn_failed);
+        if (respawn) {
+            respawn_failed();
+        } else {
+            handle(ProcEvent::spawn_failed);  // the user's start: fail at once, no retry loop
+        }
         return;
     }
     m_hub.start_pipes(pipes);
+    m_last_error.clear();  // a spawn failure of an automatic restart is over
     m_proc.get()->data = this;
     m_escalated = false;
     m_stable = m_spec->restart.min_uptime_ms == 0;
@@ -375,6 +383,22 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     if (d.event == ProcEvent::exit_give_up) {
         m_last_error = fmt::format("gave up after {} unstable restarts (each run shorter than {}ms)",
                                    m_spec->restart.max_restarts, m_spec->restart.min_uptime_ms);
+        report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
+    }
+    handle(d.event);
+}
+
+// An automatic restart that could not spawn (the cwd briefly gone during a
+// deploy, EAGAIN, EMFILE) counts as one more unstable run: it is retried
+// with the backoff and gives up after max_restarts like a crash loop, so a
+// transient failure does not end supervision for good.
+void Instance::respawn_failed() {
+    std::string why = m_last_error;
+    ExitDecision d = decide_on_exit(m_spec->restart, ExitInfo{false, 127}, 0, m_unstable);
+    m_unstable = d.unstable;
+    m_next_delay_ms = d.delay_ms;
+    if (d.event == ProcEvent::exit_give_up) {
+        m_last_error = fmt::format("gave up after {} unstable restarts; last: {}", m_spec->restart.max_restarts, why);
         report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
     }
     handle(d.event);

@@ -84,6 +84,7 @@ private:
     void on_exit(std::int64_t status, int term_signal);
     void signal_group(int sig);
     void kill_leftovers();
+    void respawn_failed();
     void arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms);
 
     static void exit_cb(uv_process_t* h, std::int64_t status, int term_signal) noexcept;
@@ -122,6 +123,7 @@ private:
     bool m_restart_pending = false;
     bool m_removing = false;
     bool m_reloading = false;
+    bool m_respawn = false;  // the current spawn is an automatic restart
     bool m_stable = false;              // this run has lasted min_uptime
     std::optional<ExitRecord> m_last_exit;
     std::optional<RestartReason> m_last_reason;

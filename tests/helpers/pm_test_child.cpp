@@ -8,12 +8,16 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -305,6 +309,19 @@ int main(int argc, char** argv) {
         } else if (step == "double-fork-exit") {
             std::string path = next_arg(step);
             double_fork(path, next_num(step, 0, big));
+        } else if (step == "listen") {
+            // listen PORT: accept-ready on 127.0.0.1:PORT for the rest of the run.
+            int port = static_cast<int>(next_num(step, 1, 65535));
+            int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            int one = 1;
+            ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+            sockaddr_in addr{};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(static_cast<std::uint16_t>(port));
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+                fail("cannot listen on port " + std::to_string(port));
+            }
         } else if (step == "ready-fd") {
             int fd = static_cast<int>(next_num(step, 0, 1 << 20));
             write_all(fd, "ready\n");

@@ -1,10 +1,13 @@
-// Spawn failures are reported synchronously, leave the process errored and
-// never start a restart loop.
+// Spawn failures of a start are reported synchronously and leave the process
+// errored, with no restart loop; failures of automatic restarts are retried
+// with the backoff like a crash loop.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+
+#include <filesystem>
 
 #include "harness.hpp"
 
@@ -74,6 +77,59 @@ TEST_CASE("starting with a --cwd that does not exist exits 1 and leaves it error
     CHECK_MESSAGE(r.exit_code == 1, describe(r));
     CHECK_MESSAGE(r.err.find("ENOENT") != std::string::npos, describe(r));
     check_no_restart_loop(home, "lost");
+}
+
+TEST_CASE("an automatic restart that cannot spawn is retried with the backoff, and recovers when it can") {
+    TempHome home;
+    TempDir dir("pm-cwd");
+    std::string cwd = dir.file("app");
+    std::filesystem::create_directories(cwd);
+    RunResult r = start_child(home, "flaky", {"exit", "3"},
+                              {"--cwd", cwd, "--min-uptime", "5s", "--max-backoff", "200ms", "--max-restarts", "1000"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    std::filesystem::remove_all(cwd);  // a deploy swapping the directory
+    json inst;
+    wait_until(
+        [&](std::string& observed) {
+            inst = instance(home, "flaky");
+            observed = inst.dump();
+            return inst.is_object() && inst["last_error"].is_string() &&
+                   inst["last_error"].get<std::string>().find("unable to spawn") != std::string::npos;
+        },
+        10s, "a failed automatic spawn recorded");
+    CHECK(inst["state"] != "errored");
+    std::filesystem::create_directories(cwd);
+    int restarts = inst["restarts"].get<int>();
+    wait_until(
+        [&](std::string& observed) {
+            inst = instance(home, "flaky");
+            observed = inst.dump();
+            return inst.is_object() && inst["restarts"].get<int>() > restarts && inst["last_error"].is_null();
+        },
+        10s, "spawning again once the cwd is back (a successful spawn clears last_error)");
+    CHECK(inst["state"] != "errored");
+}
+
+TEST_CASE("an automatic restart that keeps failing to spawn ends errored after --max-restarts, naming the cause") {
+    TempHome home;
+    TempDir dir("pm-cwd");
+    std::string cwd = dir.file("app");
+    std::filesystem::create_directories(cwd);
+    RunResult r = start_child(home, "gone", {"exit", "3"},
+                              {"--cwd", cwd, "--min-uptime", "5s", "--max-backoff", "50ms", "--max-restarts", "4"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    std::filesystem::remove_all(cwd);
+    json inst;
+    wait_until(
+        [&](std::string& observed) {
+            inst = instance(home, "gone");
+            observed = inst.dump();
+            return inst.is_object() && inst["state"] == "errored";
+        },
+        10s, "errored after the restarts ran out");
+    std::string err = inst.value("last_error", "");
+    CHECK_MESSAGE(err.find("gave up after 4 unstable restarts") != std::string::npos, err);
+    CHECK_MESSAGE(err.find("unable to spawn") != std::string::npos, err);
 }
 
 }  // TEST_SUITE
