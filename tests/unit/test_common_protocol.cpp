@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "../fuzz/mutate.hpp"
+
 namespace {
 
 using pm::ErrorCode;
@@ -419,3 +421,28 @@ TEST_CASE("arg_string_map enforces value type and the entry limit") {
 }
 
 }  // TEST_SUITE("common")
+
+
+TEST_CASE("fuzz: 20,000 mutated requests never throw, and every reply is one valid JSON line") {
+    std::mt19937 rng(20261122);
+    auto corpus = pm::fuzz::seed_corpus("/bin/true");
+    int parsed = 0, rejected = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string line = pm::fuzz::mutate(corpus[i % corpus.size()], rng, corpus);
+        CAPTURE(line);
+        json id;
+        auto req = pm::parse_request(line, id);  // an exception fails the test case
+        json reply = req ? pm::make_ok(id, req->args) : pm::make_error(id, req.error());
+        std::string out = pm::to_line(reply);
+        REQUIRE(!out.empty());
+        CHECK(out.back() == '\n');
+        CHECK(out.find('\n') == out.size() - 1);
+        json back = json::parse(out, nullptr, false);
+        REQUIRE_FALSE(back.is_discarded());
+        CHECK(back["ok"].is_boolean());
+        (req ? parsed : rejected) += 1;
+    }
+    // The mutations reach both sides of the parser.
+    CHECK(parsed > 1000);
+    CHECK(rejected > 1000);
+}
