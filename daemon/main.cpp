@@ -151,6 +151,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1, 1000000));
     app.add_option("--max-followers", opts.logs.max_followers, "concurrent log followers")
         ->capture_default_str()->check(CLI::Range(1, 1000000));
+    std::string client_timeout = "60s";
+    app.add_option("--client-timeout", client_timeout,
+                   "disconnect a client without a complete request for this long (0: never)")
+        ->capture_default_str();
     std::string sample_interval = "1s";
     app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
     bool resurrect = false;
@@ -175,6 +179,12 @@ int main(int argc, char** argv) {
         return pm::k_exit_usage;
     } else {
         opts.sampler.interval_ms = *ms;
+    }
+    if (auto ms = pm::parse_duration_ms(client_timeout); !ms) {
+        std::cerr << "pmd: --client-timeout must be a duration such as 60s\n";
+        return pm::k_exit_usage;
+    } else {
+        opts.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
     }
     if (!home.empty()) {
         ::setenv("PM_HOME", home.c_str(), 1);

@@ -140,7 +140,8 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
         {"connections", {{"current", svc.server.connection_count()},
                          {"peak", svc.server.stats().peak},
                          {"accepted", svc.server.stats().accepted},
-                         {"rejected", svc.server.stats().rejected_limit + svc.server.stats().rejected_peer}}},
+                         {"rejected", svc.server.stats().rejected_limit + svc.server.stats().rejected_peer},
+                         {"idle_closed", svc.server.stats().idle_closed}}},
     };
     if (svc.self != nullptr) {
         out["loop_lag"] = histogram_json(svc.self->loop_lag());

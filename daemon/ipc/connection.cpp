@@ -18,7 +18,10 @@ Connection::Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line
     m_pipe.data = this;
 }
 
-void Connection::start_reading() { uv_read_start(stream(), alloc_cb, read_cb); }
+void Connection::start_reading() {
+    m_last_read_ms = uv_now(m_pipe.loop);
+    uv_read_start(stream(), alloc_cb, read_cb);
+}
 
 namespace {
 
@@ -47,6 +50,7 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
     if (m_closing) {
         return;
     }
+    m_last_read_ms = uv_now(m_pipe.loop);
     m_framer.feed(std::string_view(buf->base, static_cast<std::size_t>(nread)));
     std::string line;
     for (;;) {
@@ -67,6 +71,7 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
         if (line.empty()) {
             continue;
         }
+        ++m_requests;
         m_on_line(*this, line);
         if (m_closing) {
             break;

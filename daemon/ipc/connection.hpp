@@ -59,6 +59,12 @@ public:
     std::uint64_t id() const { return m_id; }
     bool closing() const { return m_closing; }
     void set_streaming() { m_streaming = true; }
+    // No complete request (none yet, or a line left unfinished) for
+    // `timeout_ms` and not streaming: a stuck or half-open client.
+    bool idle_expired(std::uint64_t now_ms, std::uint64_t timeout_ms) const {
+        return !m_streaming && !m_closing && (m_requests == 0 || m_framer.buffered() > 0) &&
+               now_ms - m_last_read_ms >= timeout_ms;
+    }
     std::size_t queued_bytes() const { return m_queued + m_stream_batch.size(); }
     std::size_t buffered_bytes() const { return m_framer.buffered(); }
 
@@ -87,6 +93,8 @@ private:
     bool m_closing = false;
     bool m_close_when_flushed = false;
     bool m_streaming = false;  // has followers: the stream queue limit applies
+    std::uint64_t m_requests = 0;      // complete request lines received
+    std::uint64_t m_last_read_ms = 0;  // loop time of the last bytes received
     std::string m_stream_batch;  // stream lines not yet handed to libuv
     DirtyFn m_on_dirty;
 };

@@ -18,6 +18,33 @@ Server::Server(uv_loop_t* loop, ServerLimits limits, LineFn on_line)
     uv_check_init(m_loop, m_flush_check.get());
     m_flush_check.initialised();
     m_flush_check.get()->data = this;
+    uv_timer_init(m_loop, m_idle_timer.get());
+    m_idle_timer.initialised();
+    m_idle_timer.get()->data = this;
+    if (m_limits.idle_timeout_ms > 0) {
+        std::uint64_t every = std::clamp<std::uint64_t>(m_limits.idle_timeout_ms / 4, 10, 5000);
+        uv_timer_start(m_idle_timer.get(), idle_cb, every, every);
+        uv_unref(m_idle_timer.handle());
+    }
+}
+
+void Server::idle_cb(uv_timer_t* t) noexcept {
+    if (auto* self = static_cast<Server*>(t->data)) {
+        self->close_idle();
+    }
+}
+
+void Server::close_idle() {
+    std::uint64_t now = uv_now(m_loop);
+    for (auto& [id, c] : m_conns) {
+        if (c->idle_expired(now, m_limits.idle_timeout_ms)) {
+            ++m_stats.idle_closed;
+            PM_LOG(info, "client {}: no complete request for {}ms, disconnecting", id, m_limits.idle_timeout_ms);
+            c->send(make_error(nullptr, Error{ErrorCode::timeout,
+                                              fmt::format("no complete request within {}ms", m_limits.idle_timeout_ms)}));
+            c->close_after_flush();
+        }
+    }
 }
 
 void Server::flush_cb(uv_check_t* c) noexcept {

@@ -20,6 +20,10 @@ namespace pm::ipc {
 
 struct ServerLimits {
     std::size_t max_connections = 256;
+    // A client that has not completed a request (none yet, or a line left
+    // unfinished) for this long is disconnected, so stuck clients cannot
+    // hold every slot. Streaming clients are exempt. 0: never.
+    std::uint64_t idle_timeout_ms = 60000;
     ConnectionLimits connection;
 };
 
@@ -27,6 +31,7 @@ struct ServerStats {
     std::uint64_t accepted = 0;
     std::uint64_t rejected_limit = 0;
     std::uint64_t rejected_peer = 0;
+    std::uint64_t idle_closed = 0;
     std::size_t peak = 0;
 };
 
@@ -59,6 +64,8 @@ private:
     bool peer_allowed(Connection& c);
     static void connection_cb(uv_stream_t* s, int status) noexcept;
     static void flush_cb(uv_check_t* c) noexcept;
+    static void idle_cb(uv_timer_t* t) noexcept;
+    void close_idle();
     void flush_dirty();
 
     uv_loop_t* m_loop;
@@ -70,6 +77,7 @@ private:
     std::uint64_t m_next_id = 1;
     std::vector<std::uint64_t> m_dirty;   // connections with batched stream bytes
     uv::Handle<uv_check_t> m_flush_check;  // runs after this iteration's reads
+    uv::Handle<uv_timer_t> m_idle_timer;   // sweeps for idle clients (unref'd)
     ServerStats m_stats;
 };
 

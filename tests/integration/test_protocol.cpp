@@ -250,4 +250,26 @@ TEST_CASE("the 5th client over --max-connections 4 gets limit_reached, and a fre
     check_ping(next, 11);
 }
 
+TEST_CASE("--client-timeout disconnects silent and half-sent clients, not idle ones that asked before") {
+    TempHome home(with_pmd_args({"--max-connections", "3", "--client-timeout", "500ms"}));
+    RawClient asked(home.sock());
+    check_ping(asked, 1);  // a complete request, then quiet
+    RawClient silent(home.sock());
+    RawClient half(home.sock());
+    REQUIRE(silent.connected());
+    REQUIRE(half.send(R"({"id":2,"cmd":"pi)"));
+    // The slots are full now; the stuck clients get a timeout error and EOF.
+    json err = half.read_json(5s);
+    CHECK(err["error"]["code"] == "timeout");
+    CHECK(half.wait_eof(5s));
+    CHECK(silent.wait_eof(5s));
+    check_ping(asked, 3);  // the idle client that had asked keeps its connection
+    RawClient next(home.sock());
+    check_ping(next, 4);   // and the freed slots take new clients
+    RunResult stats = run_pm(home, {"--json", "performanceStats"});
+    REQUIRE_MESSAGE(stats.exit_code == 0, describe(stats));
+    json j = json::parse(stats.out, nullptr, false);
+    CHECK(j["connections"]["idle_closed"].get<int>() >= 2);
+}
+
 }  // TEST_SUITE
