@@ -171,24 +171,36 @@ void print_stopped(const json& r) {
     }
 }
 
-// `deadline`: also send pmd the time left ("timeout", ms), a second short of
-// the client's own, so that pmd's reply says where a long operation stopped.
+// Extras of a selector command:
+// - k_deadline: also send pmd the time left ("timeout", ms), a second short
+//   of the client's own, so that pmd's reply says where a long operation stopped;
+// - k_update_env: a --update-env flag that sends this shell's environment as
+//   the processes' new base environment (PM2's --update-env).
+enum SelectorExtras : unsigned { k_plain = 0, k_deadline = 1, k_update_env = 2 };
+
 void add_selector_command(CLI::App& app, CommandEnv env, const char* name, const char* help,
-                          const char* cmd, Render render, bool deadline = false) {
+                          const char* cmd, Render render, unsigned extras = k_plain) {
     auto* sub = app.add_subcommand(name, help);
     auto sel = std::make_shared<std::vector<std::string>>();
+    auto update_env = std::make_shared<bool>(false);
     sub->add_option("selector", *sel, "name, name:index, numeric id, all, or an ecosystem file")->required();
-    sub->callback([env, sel, cmd, render, deadline] {
-        env.action = [g = &env.global, sel, cmd, render, deadline] {
+    if (extras & k_update_env) {
+        sub->add_flag("--update-env", *update_env, "give the processes this shell's environment (their --env values still win)");
+    }
+    sub->callback([env, sel, cmd, render, extras, update_env] {
+        env.action = [g = &env.global, sel, cmd, render, extras, update_env] {
             int worst = k_exit_ok;
             GlobalOptions opts = for_stop_wait(*g);
             json extra = json::object();
-            if (deadline) {
+            if (extras & k_deadline) {
                 auto ms = parse_duration_ms(opts.timeout);
                 if (!ms || *ms <= 0) {
                     return report_error(*g, Error{ErrorCode::usage, "--timeout must be a positive duration like 10s"});
                 }
                 extra["timeout"] = std::max<std::int64_t>(1, *ms - 1000);
+            }
+            if (*update_env) {
+                extra["env_base"] = client_environment();
             }
             for (const auto& s : *sel) {
                 json args = extra;
@@ -282,13 +294,14 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
 
     add_selector_command(app, env, "stop", "stop processes (stop signal, then SIGKILL)", "stop",
                          print_stopped);
-    add_selector_command(app, env, "restart", "restart processes", "restart", [](const json& r) {
-        print_instances(r.value("instances", json::array()), stdout);
-    });
+    add_selector_command(
+        app, env, "restart", "restart processes", "restart",
+        [](const json& r) { print_instances(r.value("instances", json::array()), stdout); }, k_update_env);
     add_selector_command(
         app, env, "reload", "rolling restart: one instance at a time, each back online before the next",
         "reload",
-        [](const json& r) { print_instances(r.value("instances", json::array()), stdout); }, true);
+        [](const json& r) { print_instances(r.value("instances", json::array()), stdout); },
+        k_deadline | k_update_env);
     add_selector_command(app, env, "delete", "stop processes and remove them", "delete",
                          [](const json& r) {
                              for (const auto& i : r.value("deleted", json::array())) {

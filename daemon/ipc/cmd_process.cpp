@@ -74,10 +74,27 @@ Result<json> handle_stop(CommandContext& ctx, const json& args) {
     return reply_when(ctx, ids_of(*sel), [](const Instance& i) { return !is_running(i.state()); });
 }
 
+namespace {
+
+// With "env_base" (restart/reload --update-env), the selected apps take it
+// as their new base environment before they restart.
+Result<void> maybe_update_env(Services& svc, const std::vector<Instance*>& sel, const json& args) {
+    auto it = args.find("env_base");
+    if (it == args.end() || it->is_null()) {
+        return {};
+    }
+    return update_env(svc, sel, *it);
+}
+
+}  // namespace
+
 Result<json> handle_restart(CommandContext& ctx, const json& args) {
     auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
+    }
+    if (auto ok = maybe_update_env(ctx.svc, *sel, args); !ok) {
+        return ok.error();
     }
     for (auto* i : *sel) {
         i->restart();
@@ -182,6 +199,9 @@ Result<json> handle_reload(CommandContext& ctx, const json& args) {
     auto timeout = arg_int(args, "timeout", 0, 0, 7LL * 24 * 3600 * 1000);
     if (!sel || !timeout) {
         return !sel ? sel.error() : timeout.error();
+    }
+    if (auto ok = maybe_update_env(ctx.svc, *sel, args); !ok) {
+        return ok.error();
     }
     for (auto* i : *sel) {
         if (i->reloading()) {

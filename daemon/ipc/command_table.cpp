@@ -24,7 +24,8 @@ constexpr std::string_view k_save_args[] = {"force"};
 constexpr std::string_view k_scale_args[] = {"name", "instances"};
 constexpr std::string_view k_signal_args[] = {"signal", "selector"};
 constexpr std::string_view k_wait_args[] = {"selector", "state", "timeout"};
-constexpr std::string_view k_reload_args[] = {"selector", "timeout"};
+constexpr std::string_view k_reload_args[] = {"selector", "timeout", "env_base"};
+constexpr std::string_view k_restart_args[] = {"selector", "env_base"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -57,7 +58,7 @@ constexpr std::array k_commands{
                 "reopen every log file (external rotation)"},
     CommandSpec{"reset", handle_reset, flag_mutating, k_selector_args,
                 "restart counters back to zero"},
-    CommandSpec{"restart", handle_restart, flag_mutating, k_selector_args,
+    CommandSpec{"restart", handle_restart, flag_mutating, k_restart_args,
                 "stop then start processes"},
     CommandSpec{"resurrect", handle_resurrect, flag_mutating, none(),
                 "start the processes of the saved list"},

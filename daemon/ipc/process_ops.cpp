@@ -135,6 +135,27 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
     return start_app_with(svc, args, start_now, sup::SpecOptions{});
 }
 
+Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& env_base) {
+    std::vector<std::pair<sup::App*, std::shared_ptr<sup::ProcessSpec>>> updates;
+    for (auto* inst : instances) {
+        sup::App* app = svc.table.find_app(inst->spec().name);
+        if (app == nullptr || std::any_of(updates.begin(), updates.end(), [&](const auto& u) { return u.first == app; })) {
+            continue;
+        }
+        json args = app->spec->to_args();
+        args["env_base"] = env_base;
+        auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_watch_paths = false});
+        if (!spec) {
+            return spec.error();
+        }
+        updates.emplace_back(app, std::make_shared<sup::ProcessSpec>(std::move(*spec)));
+    }
+    for (auto& [app, spec] : updates) {
+        svc.table.set_app_spec(*app, std::move(spec));
+    }
+    return {};
+}
+
 json dump_json(Services& svc) {
     json apps = json::array();
     std::vector<std::string> seen;

@@ -2,8 +2,14 @@
 // arguments (start, resurrect, pmd --resurrect) and the saved-list format.
 #pragma once
 
+#include <vector>
+
 #include "common/protocol.hpp"
 #include "daemon/ipc/context.hpp"
+
+namespace pm::sup {
+class Instance;
+}
 
 namespace pm::ipc {
 
@@ -11,6 +17,11 @@ namespace pm::ipc {
 // start arguments. Idempotent: an app already running with the same spec is
 // left alone and the reply says "already_running".
 Result<json> start_app(Services& svc, const json& args, bool start_now = true);
+
+// restart/reload --update-env: the apps of `instances` get `env_base` as
+// their new base environment (their explicit variables still win). Takes
+// effect at their next spawn. Fails, changing nothing, on a bad environment.
+Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& env_base);
 
 // The saved process list: {"version":1,"saved_at":ms,"apps":[args + "running"]}.
 json dump_json(Services& svc);

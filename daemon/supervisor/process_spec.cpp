@@ -174,6 +174,15 @@ json ProcessSpec::to_args() const {
            {"log_files", logs.file.keep},
            {"merge_logs", logs.merge},
            {"max_memory", max_memory}};
+    if (!env_keys.empty()) {
+        // Explicit variables apart: they survive a restart with a new base
+        // environment (--update-env) and count in the same-spec check.
+        json explicit_env = json::object();
+        for (const auto& k : env_keys) {
+            explicit_env[k] = env_map[k];
+        }
+        j["env"] = explicit_env;
+    }
     if (!increment_var.empty()) {
         j["increment_var"] = increment_var;
     }
@@ -237,6 +246,7 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     }
     for (const auto& [k, v] : *extra) {
         (*base)[k] = v;
+        spec.env_keys.push_back(k);
     }
     for (const auto& [k, v] : *base) {
         if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos ||

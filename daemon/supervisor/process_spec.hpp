@@ -27,6 +27,7 @@ struct ProcessSpec {
     bool shell = false;                // argv was wrapped in /bin/sh -c by request
     InternedString cwd;
     std::vector<InternedString> env;   // full "K=V" environment of the child
+    std::vector<std::string> env_keys; // the keys set explicitly (--env, ecosystem env), sorted
     std::int64_t instances = 1;
     RestartPolicy restart;
     std::int64_t kill_timeout_ms = 10000;

@@ -124,6 +124,13 @@ void ProcessTable::on_watch(const std::string& name, const std::string& path) {
     }
 }
 
+void ProcessTable::set_app_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {
+    app.spec = spec;
+    for (auto& inst : app.instances) {
+        inst->set_spec(spec);
+    }
+}
+
 Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
     std::size_t have = app.instances.size();
     if (n > have && m_by_id.size() + (n - have) > m_limits.max_instances) {

@@ -53,6 +53,9 @@ public:
     Result<App*> add_app(std::shared_ptr<const ProcessSpec> spec);
     // Replaces an app's spec; adds or removes stopped instances to match.
     Result<void> update_spec(App& app, std::shared_ptr<const ProcessSpec> spec);
+    // Replaces the spec of an app and its instances when only what takes
+    // effect at the next spawn changed (the environment): logs stay open.
+    void set_app_spec(App& app, std::shared_ptr<const ProcessSpec> spec);
     // Sets an app's instance count: new instances are added (stopped) and
     // returned; surplus ones must be stopped and then remove()d by the caller.
     Result<std::vector<Instance*>> resize(App& app, std::size_t n);

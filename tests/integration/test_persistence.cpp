@@ -203,6 +203,46 @@ TEST_CASE("after pmd is SIGKILLed, the next pmd stops the orphaned children befo
         5s, "exactly one process per instance");
 }
 
+TEST_CASE("restart --update-env gives the process the caller's environment; --env values still win") {
+    TempHome home;
+    RunResult r = start_child(home, "e", {"sleep"}, {"--env", "FIXED=keep", "--env", "X=explicit-x"},
+                              {"X=old", "Y=old", "FIXED=from-shell"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    auto env_of = [&] {
+        json inst = instance(home, "e");
+        REQUIRE(inst["pid"].is_number_integer());
+        return proc_strings(inst["pid"].get<pid_t>(), "environ");
+    };
+    auto has = [](const std::vector<std::string>& env, const std::string& kv) {
+        return std::find(env.begin(), env.end(), kv) != env.end();
+    };
+    CHECK(has(env_of(), "Y=old"));
+    // A plain restart keeps the environment the process was started with.
+    REQUIRE(run_pm(home, {"restart", "e"}, {"Y=ignored"}).exit_code == 0);
+    CHECK(has(env_of(), "Y=old"));
+    RunResult up = run_pm(home, {"restart", "e", "--update-env"}, {"Y=new", "Z=added"});
+    REQUIRE_MESSAGE(up.exit_code == 0, describe(up));
+    auto env = env_of();
+    CHECK(has(env, "Y=new"));
+    CHECK(has(env, "Z=added"));
+    CHECK(has(env, "FIXED=keep"));   // explicit --env beats the new shell's FIXED
+    CHECK(has(env, "X=explicit-x"));
+    // It sticks: saved and resurrected with the new environment.
+    save(home, 1);
+    kill_daemon(home);
+    home.start_pmd({"--resurrect"});
+    CHECK(has(env_of(), "Y=new"));
+}
+
+TEST_CASE("start of a running name with different --env values is already_exists, not already_running") {
+    TempHome home;
+    REQUIRE(start_child(home, "e", {"sleep"}, {"--env", "A=1"}).exit_code == 0);
+    RunResult same = start_child(home, "e", {"sleep"}, {"--env", "A=1"});
+    CHECK_MESSAGE(same.exit_code == 0, describe(same));
+    RunResult differs = start_child(home, "e", {"sleep"}, {"--env", "A=2"});
+    CHECK_MESSAGE(differs.exit_code == 1, describe(differs));
+}
+
 TEST_CASE("the second save keeps the first as dump.json.bak") {
     TempHome home;
     REQUIRE(start_child(home, "first", {"sleep"}).exit_code == 0);

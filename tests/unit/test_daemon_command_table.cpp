@@ -86,7 +86,8 @@ TEST_CASE("core commands exist with the expected flags and arguments") {
         {"show", false, {"selector"}},
         {"start", true, {}},
         {"stop", true, {"selector"}},
-        {"restart", true, {"selector"}},
+        {"restart", true, {"selector", "env_base"}},
+        {"reload", true, {"selector", "timeout", "env_base"}},
         {"delete", true, {"selector"}},
         {"kill", true, {}},
     };
