@@ -35,6 +35,7 @@ struct StartOptions {
     std::vector<std::string> watch;         // "--watch" alone gives {"."}
     std::vector<std::string> ignore_watch;
     std::string watch_delay;
+    std::string cron_restart;
     std::vector<std::string> command;
 };
 
@@ -138,6 +139,9 @@ Result<json> start_args(const StartOptions& o) {
     }
     if (o.merge_logs) {
         args["merge_logs"] = true;
+    }
+    if (!o.cron_restart.empty()) {
+        args["cron_restart"] = o.cron_restart;  // checked by pmd
     }
     if (!o.watch.empty()) {
         json paths = json::array();
@@ -254,6 +258,8 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
                       "with --watch: ignore paths matching this pattern (repeatable; .git and node_modules always)")
         ->allow_extra_args(false);
     start->add_option("--watch-delay", o->watch_delay, "with --watch: quiet time before restarting (default 200ms)");
+    start->add_option("--cron-restart", o->cron_restart,
+                      "restart on a cron schedule: \"0 3 * * *\" (or with seconds first: \"*/30 * * * * *\")");
     start->add_option("command", o->command, "the command and its arguments (or one quoted string)");
     start->prefix_command();
     start->callback([env, o, start] {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <tuple>
 
+#include "common/cron.hpp"
 #include "common/names.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
@@ -28,6 +29,7 @@ constexpr std::string_view k_known[] = {
     "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
     "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
     "watch",        "ignore_watch",  "watch_delay",   "ready_fd",      "ready_tcp",
+    "cron_restart",
 };
 // PM2 keys accepted so files work unchanged, but without effect in pm.
 constexpr std::string_view k_ignored[] = {
@@ -312,6 +314,13 @@ struct AppParser {
             }
         }
         string_key("increment_var", "increment_var");
+        if (const json* v = get("cron_restart")) {
+            if (!v->is_string() || !parse_cron(v->get<std::string>())) {
+                error("cron_restart", "expected a cron expression such as \"0 3 * * *\"");
+            } else {
+                args["cron_restart"] = *v;
+            }
+        }
         watch();
         for (auto [key, lo, hi] : {std::tuple{"ready_fd", 3, 63}, std::tuple{"ready_tcp", 1, 65535}}) {
             if (const json* v = get(key)) {

@@ -59,6 +59,7 @@ std::string_view to_string(RestartReason r) {
         case RestartReason::manual: return "manual";
         case RestartReason::watch: return "watch";
         case RestartReason::reload: return "reload";
+        case RestartReason::cron: return "cron";
     }
     return "unknown";
 }

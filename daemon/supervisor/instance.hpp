@@ -21,10 +21,11 @@
 namespace pm::sup {
 
 // Why an instance was restarted; every restart records one.
-enum class RestartReason { crash, exit, memory, manual, watch, reload };
+enum class RestartReason { crash, exit, memory, manual, watch, reload, cron };
 inline constexpr RestartReason k_all_restart_reasons[] = {RestartReason::crash,  RestartReason::exit,
                                                           RestartReason::memory, RestartReason::manual,
-                                                          RestartReason::watch,  RestartReason::reload};
+                                                          RestartReason::watch,  RestartReason::reload,
+                                                          RestartReason::cron};
 std::string_view to_string(RestartReason r);
 
 struct ExitRecord {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <sys/stat.h>
 
+#include "common/cron.hpp"
 #include "common/units.hpp"
 #include "daemon/supervisor/watcher.hpp"
 
@@ -138,6 +139,7 @@ json ProcessSpec::to_json() const {
         {"watch", watch},
         {"watch_ignore", watch_ignore},
         {"watch_delay_ms", watch_delay_ms},
+        {"cron_restart", cron_restart.empty() ? json(nullptr) : json(cron_restart)},
     };
 }
 
@@ -174,6 +176,9 @@ json ProcessSpec::to_args() const {
            {"log_files", logs.file.keep},
            {"merge_logs", logs.merge},
            {"max_memory", max_memory}};
+    if (!cron_restart.empty()) {
+        j["cron_restart"] = cron_restart;
+    }
     if (!env_keys.empty()) {
         // Explicit variables apart: they survive a restart with a new base
         // environment (--update-env) and count in the same-spec check.
@@ -345,6 +350,16 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     }
     spec.ready_fd = static_cast<int>(*ready_fd);
     spec.ready_tcp = static_cast<int>(*ready_tcp);
+    auto cron = arg_string(args, "cron_restart", "");
+    if (!cron) {
+        return cron.error();
+    }
+    if (!cron->empty()) {
+        if (auto parsed = parse_cron(*cron); !parsed) {
+            return parsed.error();
+        }
+        spec.cron_restart = *cron;
+    }
     if (auto ok = parse_watch(args, spec, opts); !ok) {
         return ok.error();
     }

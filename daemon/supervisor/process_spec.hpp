@@ -42,6 +42,7 @@ struct ProcessSpec {
     std::vector<std::string> watch;
     std::vector<std::string> watch_ignore;  // the user's patterns; defaults are added by the table
     std::int64_t watch_delay_ms = 200;
+    std::string cron_restart;  // restart on this cron schedule (empty: off)
 
     json to_json() const;
     // Start arguments that rebuild this spec through spec_from_json (save,

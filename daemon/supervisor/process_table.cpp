@@ -59,6 +59,7 @@ Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
     App* raw = app.get();
     m_apps.emplace(spec->name, std::move(app));
     sync_watcher(*raw);
+    sync_cron(*raw);
     return raw;
 }
 
@@ -83,6 +84,7 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
         app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
     }
     sync_watcher(app);
+    sync_cron(app);
     return {};
 }
 
@@ -90,6 +92,7 @@ void ProcessTable::stop_watchers() {
     m_watch_stopped = true;
     for (auto& [name, app] : m_apps) {
         app->watcher.reset();
+        app->cron.reset();
     }
 }
 
@@ -110,18 +113,41 @@ void ProcessTable::sync_watcher(App& app) {
 }
 
 void ProcessTable::on_watch(const std::string& name, const std::string& path) {
+    restart_app(name, RestartReason::watch, path + " changed");
+}
+
+void ProcessTable::restart_app(const std::string& name, RestartReason reason, std::string_view why) {
     App* app = find_app(name);
     if (app == nullptr) {
         return;
     }
     // Instances the user stopped stay stopped; crashed or errored ones get
-    // another chance (the change may be the fix).
+    // another chance (for watch, the change may be the fix).
     for (auto& inst : app->instances) {
         if (inst->state() != ProcessState::stopped && inst->state() != ProcessState::stopping) {
-            PM_LOG(info, "{}: restarting, {} changed", inst->display_name(), path);
-            inst->restart(RestartReason::watch);
+            PM_LOG(info, "{}: restarting, {}", inst->display_name(), why);
+            inst->restart(reason);
         }
     }
+}
+
+void ProcessTable::sync_cron(App& app) {
+    const ProcessSpec& s = *app.spec;
+    if (s.cron_restart.empty() || m_watch_stopped) {
+        app.cron.reset();
+        return;
+    }
+    if (app.cron && app.cron->expr() == s.cron_restart) {
+        return;
+    }
+    auto schedule = parse_cron(s.cron_restart);
+    if (!schedule) {
+        app.cron.reset();  // validated with the spec; cannot happen
+        return;
+    }
+    app.cron = std::make_unique<CronTimer>(m_loop, s.cron_restart, *schedule, [this, name = s.name] {
+        restart_app(name, RestartReason::cron, "cron_restart");
+    });
 }
 
 void ProcessTable::set_app_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {

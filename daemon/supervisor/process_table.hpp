@@ -15,6 +15,7 @@
 
 #include "common/selector.hpp"
 #include "daemon/supervisor/instance.hpp"
+#include "daemon/supervisor/cron_timer.hpp"
 #include "daemon/supervisor/watcher.hpp"
 #include "daemon/uv/handle.hpp"
 
@@ -24,6 +25,7 @@ struct App {
     std::shared_ptr<const ProcessSpec> spec;
     std::vector<std::unique_ptr<Instance>> instances;
     std::unique_ptr<Watcher> watcher;  // when the spec asks for watch mode
+    std::unique_ptr<CronTimer> cron;   // when the spec has cron_restart
 };
 
 struct TableLimits {
@@ -96,6 +98,9 @@ private:
     void forget(std::uint64_t id);
     void sync_watcher(App& app);
     void on_watch(const std::string& name, const std::string& path);
+    void sync_cron(App& app);
+    // Restarts the app's instances that are not stopped (watch, cron).
+    void restart_app(const std::string& name, RestartReason reason, std::string_view why);
     static void check_cb(uv_timer_t* t) noexcept;
 
     uv_loop_t* m_loop;

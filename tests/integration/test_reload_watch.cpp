@@ -332,11 +332,13 @@ TEST_CASE("an ecosystem watch path that does not exist fails validation in pmd; 
     CHECK_MESSAGE(r.exit_code == 2, describe(r));
     CHECK_MESSAGE(contains(r.err, "missing-dir"), describe(r));
     CHECK(list_json(home)["processes"].empty());
-    json bad{{"apps", json::array({json{{"name", "w"}, {"script", PM_TEST_CHILD}, {"watch", 5}}})}};
+    json bad{{"apps", json::array({json{{"name", "w"}, {"script", PM_TEST_CHILD}, {"watch", 5}},
+                                   json{{"name", "c"}, {"script", PM_TEST_CHILD}, {"cron_restart", "0 25 * * *"}}})}};
     write_text(app.file("bad.json"), bad.dump());
     RunResult v = run_pm(home, {"validate", app.file("bad.json")});
     CHECK_MESSAGE(v.exit_code == 2, describe(v));
     CHECK_MESSAGE(contains(v.err, "apps[0].watch: expected a string or an array of strings"), describe(v));
+    CHECK_MESSAGE(contains(v.err, "apps[1].cron_restart: expected a cron expression"), describe(v));
 }
 
 }  // TEST_SUITE

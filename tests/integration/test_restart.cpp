@@ -236,4 +236,31 @@ TEST_CASE("with the default settings a crash loop spawns at most once a second, 
     }
 }
 
+TEST_CASE("--cron-restart restarts a running process on schedule, recorded as cron") {
+    TempHome home;
+    RunResult r = start_child(home, "nightly", {"sleep"}, {"--cron-restart", "*/2 * * * * *"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    pid_t first = instance(home, "nightly")["pid"].get<pid_t>();
+    json inst = wait_instance(
+        home, "nightly", [](const json& i) { return i["restarts_by_reason"]["cron"].get<int>() >= 1; },
+        "a cron restart within 2 s", 10s);
+    CHECK(inst["restart_reason"] == "cron");
+    wait_until([&] { return !pid_alive(first); }, 5s, "the old process gone");
+    RunResult show = run_pm(home, {"--json", "show", "nightly"});
+    REQUIRE_MESSAGE(show.exit_code == 0, describe(show));
+    CHECK(json::parse(show.out)["spec"]["cron_restart"] == "*/2 * * * * *");
+}
+
+TEST_CASE("--cron-restart with --restart never runs a job on schedule; a bad expression exits 2") {
+    TempHome home;
+    std::string runs = home.file("runs");
+    RunResult r = run_pm(home, {"start", "--name", "job", "--restart", "never", "--cron-restart", "* * * * * *",
+                                "--shell", "--", "echo run >> " + runs});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(wait_until([&] { return read_file(runs).size() >= 3 * 4; }, 10s, "three runs"));
+    RunResult bad = start_child(home, "bad", {"sleep"}, {"--cron-restart", "0 25 * * *"});
+    CHECK_MESSAGE(bad.exit_code == 2, describe(bad));
+    CHECK_MESSAGE(bad.err.find("bad hour field") != std::string::npos, describe(bad));
+}
+
 }  // TEST_SUITE
