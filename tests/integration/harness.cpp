@@ -671,6 +671,19 @@ json instance(const TempHome& home, std::string_view name, int index) {
     return nullptr;
 }
 
+json wait_instance(const TempHome& home, std::string_view name, const std::function<bool(const json&)>& pred,
+                   std::string_view what, Ms timeout, int index) {
+    json last;
+    wait_until(
+        [&](std::string& observed) {
+            last = instance(home, name, index);
+            observed = last.dump();
+            return last.is_object() && pred(last);
+        },
+        timeout, what);
+    return last;
+}
+
 json instances_named(const TempHome& home, std::string_view name) {
     json out = json::array();
     json list = list_json(home);

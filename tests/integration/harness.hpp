@@ -185,6 +185,10 @@ json instance(const TempHome& home, std::string_view name, int index = 0);
 json instances_named(const TempHome& home, std::string_view name);
 // The same from a raw `list` request (cheap enough to poll); [] on error.
 json raw_instances_named(const TempHome& home, std::string_view name);
+// Polls instance(home, name, index) until `pred` holds for it; returns the
+// last one seen (null when it never existed). Fails the check on timeout.
+json wait_instance(const TempHome& home, std::string_view name, const std::function<bool(const json&)>& pred,
+                   std::string_view what, Ms timeout = 10s, int index = 0);
 // pid of pmd from pmd.pid (-1 if missing).
 pid_t pmd_pid(const TempHome& home);
 

@@ -25,19 +25,6 @@ pid_t start_sleeper(const TempHome& home, const std::string& name, const std::ve
     return inst["pid"].get<pid_t>();
 }
 
-template <typename Pred>
-json wait_instance(const TempHome& home, const std::string& name, int index, Pred pred, std::string_view what) {
-    json last;
-    wait_until(
-        [&](std::string& observed) {
-            last = instance(home, name, index);
-            observed = last.dump();
-            return last.is_object() && pred(last);
-        },
-        5s, what);
-    return last;
-}
-
 // A --json error: one object on stdout with ok false and error {code, message}.
 void check_json_error(const RunResult& r, int exit_code, const std::string& code) {
     CHECK_MESSAGE(r.exit_code == exit_code, describe(r));
@@ -64,8 +51,8 @@ TEST_CASE("pm scale NAME 3 adds two online instances and keeps the first") {
     RunResult r = run_pm(home, {"scale", "web", "3"});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     for (int index : {1, 2}) {
-        wait_instance(home, "web", index, [](const json& i) { return i["state"] == "online"; },
-                      "the new instance is online");
+        wait_instance(home, "web", [](const json& i) { return i["state"] == "online"; },
+                      "the new instance is online", 5s, index);
     }
     json insts = instances_named(home, "web");
     REQUIRE(insts.size() == 3);
@@ -142,8 +129,8 @@ TEST_CASE("pm signal SIGUSR1 NAME reaches the process and is recorded as its las
     RunResult r = run_pm(home, {"signal", "SIGUSR1", "usr"});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     CHECK_MESSAGE(contains(r.out, "sent SIGUSR1 to 1 instances"), describe(r));
-    json inst = wait_instance(home, "usr", 0, [](const json& i) { return i["last_exit"].is_object(); },
-                              "usr has exited");
+    json inst = wait_instance(home, "usr", [](const json& i) { return i["last_exit"].is_object(); },
+                              "usr has exited", 5s);
     CHECK(inst["last_exit"]["signal"] == "SIGUSR1");
     CHECK(inst["last_exit"]["code"].is_null());
     CHECK(inst["state"] == "exited");
@@ -162,8 +149,8 @@ TEST_CASE("pm signal accepts SIGUSR2, USR2 and 12 and a name:index selector") {
         REQUIRE_MESSAGE(reply.is_object(), describe(r));
         CHECK(reply["signal"] == "SIGUSR2");
         CHECK(reply["sent_to"].size() == 1);
-        json inst = wait_instance(home, "multi", index, [](const json& i) { return i["state"] == "exited"; },
-                                  "the signalled instance exited");
+        json inst = wait_instance(home, "multi", [](const json& i) { return i["state"] == "exited"; },
+                                  "the signalled instance exited", 5s, index);
         CHECK(inst["last_exit"]["signal"] == "SIGUSR2");
         // The others are untouched.
         for (int later = index + 1; later < 3; ++later) {
@@ -198,8 +185,8 @@ TEST_CASE("pm reset NAME zeroes the restart counters after crashes") {
     RunResult r = start_child(home, "crashy", {"exit", "3"},
                               {"--min-uptime", "5s", "--max-backoff", "50ms", "--max-restarts", "2"});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
-    json before = wait_instance(home, "crashy", 0, [](const json& i) { return i["state"] == "errored"; },
-                                "crashy gave up");
+    json before = wait_instance(home, "crashy", [](const json& i) { return i["state"] == "errored"; },
+                                "crashy gave up", 5s);
     REQUIRE(before["restarts"] == 2);
     CHECK(before["restarts_by_reason"]["crash"] == 2);
 

@@ -46,6 +46,19 @@ json watch_status(const TempHome& home, const std::string& name) {
     return reply["result"]["spec"].value("watch_status", json(nullptr));
 }
 
+// Polls the watch status until counter `key` (fires, ignored, ...) is at least 1.
+json wait_watch(const TempHome& home, const std::string& name, const char* key, std::string_view what) {
+    json ws;
+    wait_until(
+        [&](std::string& observed) {
+            ws = watch_status(home, name);
+            observed = ws.dump();
+            return ws.is_object() && ws[key].get<int>() >= 1;
+        },
+        10s, what);
+    return ws;
+}
+
 }  // namespace
 
 TEST_SUITE("integration/reload") {
@@ -188,15 +201,10 @@ TEST_CASE("pm start --watch restarts the process once for a burst of changes") {
     for (int i = 0; i < 20; ++i) {
         write_text(src.file("lib/m" + std::to_string(i) + ".js"), "v2");
     }
-    json inst;
-    wait_until(
-        [&](std::string& observed) {
-            inst = instance(home, "w");
-            observed = inst.dump();
-            return inst.is_object() && inst["pid"].is_number_integer() && inst["pid"] != first &&
-                   inst["stable"] == true;
-        },
-        15s, "a new, stable process after the change");
+    json inst = wait_instance(
+        home, "w",
+        [first](const json& i) { return i["pid"].is_number_integer() && i["pid"] != first && i["stable"] == true; },
+        "a new, stable process after the change", 15s);
     // Stable means min_uptime (1s) passed: more than three debounce periods.
     CHECK(inst["restarts_by_reason"]["watch"] == 1);
     json ws = watch_status(home, "w");
@@ -219,23 +227,10 @@ TEST_CASE("changes under .git, node_modules and --ignore-watch patterns do not r
     write_text(src.file(".git/refs/HEAD"), "x");
     write_text(src.file("node_modules/pkg/index.js"), "x");
     write_text(src.file("swap.tmp"), "x");
-    wait_until(
-        [&](std::string& observed) {
-            json ws = watch_status(home, "w");
-            observed = ws.dump();
-            return ws.is_object() && ws["ignored"].get<int>() >= 1;
-        },
-        10s, "the ignored change seen");
+    wait_watch(home, "w", "ignored", "the ignored change seen");
     // A real change after them: the one restart must be for it alone.
     write_text(src.file("app.js"), "x");
-    json ws;
-    wait_until(
-        [&](std::string& observed) {
-            ws = watch_status(home, "w");
-            observed = ws.dump();
-            return ws.is_object() && ws["fires"].get<int>() >= 1;
-        },
-        10s, "a restart for app.js");
+    json ws = wait_watch(home, "w", "fires", "a restart for app.js");
     CHECK(ws["fires"] == 1);
     CHECK(ws["last_change"] == src.file("app.js"));
     CHECK(ws["dirs"] == 1);  // .git and node_modules are not even watched
@@ -250,13 +245,7 @@ TEST_CASE("watching PM_HOME itself: pmd's own files (logs, dump) never restart t
     require_online(home, "w");
     pid_t pid = instance(home, "w")["pid"].get<pid_t>();
     REQUIRE(run_pm(home, {"save"}).exit_code == 0);  // writes dump.json in PM_HOME
-    wait_until(
-        [&](std::string& observed) {
-            json ws = watch_status(home, "w");
-            observed = ws.dump();
-            return ws.is_object() && ws["ignored"].get<int>() >= 1;
-        },
-        10s, "pmd's own writes seen and ignored");
+    wait_watch(home, "w", "ignored", "pmd's own writes seen and ignored");
     require_online(home, "w");
     json ws = watch_status(home, "w");
     CHECK(ws["fires"] == 0);
@@ -270,13 +259,7 @@ TEST_CASE("a stopped watched process stays stopped when files change") {
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     REQUIRE(run_pm(home, {"stop", "w"}).exit_code == 0);
     write_text(src.file("a.js"), "x");
-    wait_until(
-        [&](std::string& observed) {
-            json ws = watch_status(home, "w");
-            observed = ws.dump();
-            return ws.is_object() && ws["fires"].get<int>() >= 1;
-        },
-        10s, "the change seen");
+    wait_watch(home, "w", "fires", "the change seen");
     CHECK(instance(home, "w")["state"] == "stopped");
 }
 

@@ -17,21 +17,6 @@ std::vector<std::string> with(std::vector<std::string> opts, const std::vector<s
     return opts;
 }
 
-// Waits until instance `name` satisfies `pred`; returns its last JSON.
-template <typename Pred>
-json wait_instance(const TempHome& home, const std::string& name, Pred pred, std::string_view what,
-                   Ms timeout = 10s) {
-    json last;
-    wait_until(
-        [&](std::string& observed) {
-            last = instance(home, name);
-            observed = last.dump();
-            return last.is_object() && pred(last);
-        },
-        timeout, what);
-    return last;
-}
-
 }  // namespace
 
 TEST_SUITE("integration/restart") {

@@ -27,6 +27,16 @@ void check_no_restart_loop(const TempHome& home, const std::string& name) {
     CHECK(zombies_of(home.pmd_child()).empty());
 }
 
+// A process crashing in a loop (every run unstable) with `cwd` as its directory.
+void crash_loop_in(const TempHome& home, const std::string& name, const std::string& cwd,
+                   const std::string& max_backoff, const std::string& max_restarts) {
+    std::filesystem::create_directories(cwd);
+    RunResult r = start_child(home, name, {"exit", "3"},
+                              {"--cwd", cwd, "--min-uptime", "5s", "--max-backoff", max_backoff, "--max-restarts",
+                               max_restarts});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+}
+
 }  // namespace
 
 TEST_SUITE("integration/spawn-failure") {
@@ -83,30 +93,22 @@ TEST_CASE("an automatic restart that cannot spawn is retried with the backoff, a
     TempHome home;
     TempDir dir("pm-cwd");
     std::string cwd = dir.file("app");
-    std::filesystem::create_directories(cwd);
-    RunResult r = start_child(home, "flaky", {"exit", "3"},
-                              {"--cwd", cwd, "--min-uptime", "5s", "--max-backoff", "200ms", "--max-restarts", "1000"});
-    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    crash_loop_in(home, "flaky", cwd, "200ms", "1000");
     std::filesystem::remove_all(cwd);  // a deploy swapping the directory
-    json inst;
-    wait_until(
-        [&](std::string& observed) {
-            inst = instance(home, "flaky");
-            observed = inst.dump();
-            return inst.is_object() && inst["last_error"].is_string() &&
-                   inst["last_error"].get<std::string>().find("unable to spawn") != std::string::npos;
+    json inst = wait_instance(
+        home, "flaky",
+        [](const json& i) {
+            return i["last_error"].is_string() &&
+                   i["last_error"].get<std::string>().find("unable to spawn") != std::string::npos;
         },
-        10s, "a failed automatic spawn recorded");
+        "a failed automatic spawn recorded");
     CHECK(inst["state"] != "errored");
     std::filesystem::create_directories(cwd);
     int restarts = inst["restarts"].get<int>();
-    wait_until(
-        [&](std::string& observed) {
-            inst = instance(home, "flaky");
-            observed = inst.dump();
-            return inst.is_object() && inst["restarts"].get<int>() > restarts && inst["last_error"].is_null();
-        },
-        10s, "spawning again once the cwd is back (a successful spawn clears last_error)");
+    inst = wait_instance(
+        home, "flaky",
+        [restarts](const json& i) { return i["restarts"].get<int>() > restarts && i["last_error"].is_null(); },
+        "spawning again once the cwd is back (a successful spawn clears last_error)");
     CHECK(inst["state"] != "errored");
 }
 
@@ -114,19 +116,10 @@ TEST_CASE("an automatic restart that keeps failing to spawn ends errored after -
     TempHome home;
     TempDir dir("pm-cwd");
     std::string cwd = dir.file("app");
-    std::filesystem::create_directories(cwd);
-    RunResult r = start_child(home, "gone", {"exit", "3"},
-                              {"--cwd", cwd, "--min-uptime", "5s", "--max-backoff", "50ms", "--max-restarts", "4"});
-    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    crash_loop_in(home, "gone", cwd, "50ms", "4");
     std::filesystem::remove_all(cwd);
-    json inst;
-    wait_until(
-        [&](std::string& observed) {
-            inst = instance(home, "gone");
-            observed = inst.dump();
-            return inst.is_object() && inst["state"] == "errored";
-        },
-        10s, "errored after the restarts ran out");
+    json inst = wait_instance(home, "gone", [](const json& i) { return i["state"] == "errored"; },
+                              "errored after the restarts ran out");
     std::string err = inst.value("last_error", "");
     CHECK_MESSAGE(err.find("gave up after 4 unstable restarts") != std::string::npos, err);
     CHECK_MESSAGE(err.find("unable to spawn") != std::string::npos, err);
