@@ -142,14 +142,7 @@ Result<json> handle_wait(CommandContext& ctx, const json& args) {
             if (auto* i = svc->table.find_id(id)) {
                 arr.push_back(instance_json(*svc, *i));
                 if (failed(*i)) {
-                    why += fmt::format("{}{} is {}", why.empty() ? "" : "; ", i->display_name(), to_string(i->state()));
-                    if (const auto& e = i->last_exit()) {
-                        why += e->info.by_signal ? fmt::format(" ({})", sup::signal_name(e->info.code))
-                                                 : fmt::format(" (exit code {})", e->info.code);
-                    }
-                    if (!i->last_error().empty()) {
-                        why += ": " + i->last_error();
-                    }
+                    why += (why.empty() ? "" : "; ") + describe_not_running(*i);
                 }
             }
         }

@@ -176,15 +176,8 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
     void finished_one() {
         Instance* i = svc->table.find_id(ids[next]);
         if (i != nullptr && !i->settled_online()) {
-            std::string why = fmt::format("reload stopped: {} is {}", i->display_name(), to_string(i->state()));
-            if (const auto& e = i->last_exit()) {
-                why += e->info.by_signal ? fmt::format(" ({})", sup::signal_name(e->info.code))
-                                         : fmt::format(" (exit code {})", e->info.code);
-            }
-            if (!i->last_error().empty()) {
-                why += ": " + i->last_error();
-            }
-            finish(fail(ErrorCode::spawn_failed, why + not_reloaded()));
+            finish(fail(ErrorCode::spawn_failed,
+                        fmt::format("reload stopped: {}{}", describe_not_running(*i), not_reloaded())));
             return;
         }
         ++next;

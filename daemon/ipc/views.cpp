@@ -2,6 +2,7 @@
 #include "daemon/ipc/views.hpp"
 
 #include <cmath>
+#include <fmt/format.h>
 
 #include "daemon/metrics/sampler.hpp"
 #include "common/selector.hpp"
@@ -15,6 +16,18 @@ json instance_json(const Services& svc, const sup::Instance& inst) {
     j["cpu"] = s != nullptr ? json(std::round(s->cpu_pct * 10) / 10.0) : json(nullptr);
     j["memory"] = s != nullptr ? json(s->rss_bytes) : json(nullptr);
     return j;
+}
+
+std::string describe_not_running(const sup::Instance& inst) {
+    std::string why = fmt::format("{} is {}", inst.display_name(), to_string(inst.state()));
+    if (const auto& e = inst.last_exit()) {
+        why += e->info.by_signal ? fmt::format(" ({})", sup::signal_name(e->info.code))
+                                 : fmt::format(" (exit code {})", e->info.code);
+    }
+    if (!inst.last_error().empty()) {
+        why += ": " + inst.last_error();
+    }
+    return why;
 }
 
 Result<Selector> selector_arg(const json& args, const char* fallback) {

@@ -2,6 +2,7 @@
 // monitor frames): what an instance looks like, and selector resolution.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "common/protocol.hpp"
@@ -16,6 +17,10 @@ namespace pm::ipc {
 
 // An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
 json instance_json(const Services& svc, const sup::Instance& inst);
+
+// Why an instance is not (or no longer) running, for error messages:
+// "web:1 is backoff (exit code 3): <last error>".
+std::string describe_not_running(const sup::Instance& inst);
 
 // The request's "selector" argument, parsed; `fallback` when it is absent
 // (without a fallback the argument is required).
