@@ -18,9 +18,7 @@ Server::Server(uv_loop_t* loop, ServerLimits limits, LineFn on_line)
     uv_check_init(m_loop, m_flush_check.get());
     m_flush_check.initialised();
     m_flush_check.get()->data = this;
-    uv_timer_init(m_loop, m_idle_timer.get());
-    m_idle_timer.initialised();
-    m_idle_timer.get()->data = this;
+    uv::init_timer(m_loop, m_idle_timer, this);
     if (m_limits.idle_timeout_ms > 0) {
         std::uint64_t every = std::clamp<std::uint64_t>(m_limits.idle_timeout_ms / 4, 10, 5000);
         uv_timer_start(m_idle_timer.get(), idle_cb, every, every);

@@ -17,9 +17,7 @@ constexpr std::uint64_t k_tick_ms = 500;
 
 LogHub::LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, SendFn send)
     : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits), m_send(std::move(send)) {
-    uv_timer_init(m_loop, m_tick.get());
-    m_tick.initialised();
-    m_tick.get()->data = this;
+    uv::init_timer(m_loop, m_tick, this);
     uv_timer_start(m_tick.get(), tick_cb, k_tick_ms, k_tick_ms);
     uv_unref(m_tick.handle());
 }

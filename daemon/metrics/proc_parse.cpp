@@ -1,7 +1,11 @@
 // /proc/<pid>/stat parsing: split after the last ')' then read fields by index.
 #include "daemon/metrics/proc_parse.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <charconv>
+#include <cstdio>
 
 namespace pm::metrics {
 namespace {
@@ -49,6 +53,22 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
         return std::nullopt;
     }
     return st;
+}
+
+std::optional<ProcStat> read_proc_stat(int pid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    char buf[1024];  // a stat line is a few hundred bytes
+    ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0) {
+        return std::nullopt;
+    }
+    return parse_proc_stat(std::string_view(buf, static_cast<std::size_t>(n)));
 }
 
 }  // namespace pm::metrics

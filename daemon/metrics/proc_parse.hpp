@@ -1,4 +1,6 @@
-// Parsers for /proc/<pid>/stat text. Pure; tested against captured fixtures.
+// Parsers for /proc/<pid>/stat text (pure; tested against captured
+// fixtures), and the one read of that file that the sampler and the
+// crash-recovery sweep share.
 #pragma once
 
 #include <cstdint>
@@ -21,5 +23,9 @@ struct ProcStat {
 
 // Parses one stat line; the command name may contain spaces and ')'.
 std::optional<ProcStat> parse_proc_stat(std::string_view text);
+
+// Reads /proc/<pid>/stat with one read(2) and parses it; nullopt when the
+// process is gone (or the text does not parse).
+std::optional<ProcStat> read_proc_stat(int pid);
 
 }  // namespace pm::metrics

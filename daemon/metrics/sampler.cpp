@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <unordered_map>
 
@@ -21,21 +22,6 @@ std::int64_t mono_us(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
-}
-
-// Reads a small /proc file with one read(2); false when the process is gone.
-bool read_small(const char* path, char* buf, std::size_t cap, std::size_t& len) {
-    int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        return false;
-    }
-    ssize_t n = ::read(fd, buf, cap - 1);
-    ::close(fd);
-    if (n <= 0) {
-        return false;
-    }
-    len = static_cast<std::size_t>(n);
-    return true;
 }
 
 std::uint32_t count_fds(int pid) {
@@ -82,9 +68,7 @@ Sampler::Sampler(uv_loop_t* loop, SamplerOptions opts, TargetsFn targets, OverLi
       m_over_limit(std::move(over_limit)),
       m_clk_tck(sysconf(_SC_CLK_TCK)),
       m_page_size(sysconf(_SC_PAGESIZE)) {
-    uv_timer_init(m_loop, m_timer.get());
-    m_timer.initialised();
-    m_timer.get()->data = this;
+    uv::init_timer(m_loop, m_timer, this);
     auto every = static_cast<std::uint64_t>(m_opts.interval_ms);
     uv_timer_start(m_timer.get(), timer_cb, every, every);
     uv_unref(m_timer.handle());
@@ -123,8 +107,6 @@ void Sampler::tick() {
     std::uint64_t scanned = 0;
     if (!targets.empty()) {
         DIR* d = opendir("/proc");
-        char path[300];
-        char buf[1024];
         while (d != nullptr) {
             dirent* e = readdir(d);
             if (e == nullptr) {
@@ -133,16 +115,11 @@ void Sampler::tick() {
             if (e->d_name[0] < '0' || e->d_name[0] > '9') {
                 continue;
             }
-            std::snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-            std::size_t len = 0;
-            if (!read_small(path, buf, sizeof buf, len)) {
+            auto st = read_proc_stat(std::atoi(e->d_name));
+            if (!st) {
                 continue;  // exited meanwhile
             }
             ++scanned;
-            auto st = parse_proc_stat(std::string_view(buf, len));
-            if (!st) {
-                continue;
-            }
             auto hit = by_pgid.find(st->pgrp);
             if (hit == by_pgid.end()) {
                 continue;

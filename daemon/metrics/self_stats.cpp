@@ -42,9 +42,7 @@ ProcSelf read_proc_self() {
 SelfStats::SelfStats(uv_loop_t* loop, TotalsFn log_totals) : m_loop(loop), m_totals(std::move(log_totals)) {
     using namespace std::chrono;
     m_started_ms = duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-    uv_timer_init(m_loop, m_timer.get());
-    m_timer.initialised();
-    m_timer.get()->data = this;
+    uv::init_timer(m_loop, m_timer, this);
     m_expected_ns = uv_hrtime() + k_tick_ms * 1000000;
     m_last_rate_ns = uv_hrtime();
     uv_timer_start(m_timer.get(), timer_cb, k_tick_ms, k_tick_ms);

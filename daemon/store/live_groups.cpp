@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <unordered_map>
 #include <charconv>
 #include <fmt/format.h>
 #include <fstream>
@@ -63,23 +64,16 @@ std::vector<LiveGroup> parse_live(std::string_view text) {
 
 namespace {
 
-std::optional<metrics::ProcStat> read_stat(int pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::stringstream text;
-    text << in.rdbuf();
-    return metrics::parse_proc_stat(text.str());
-}
-
 // The recorded leader still runs (a zombie waiting for its new parent counts as gone).
 bool leader_running(const LiveGroup& g) {
-    auto st = read_stat(g.pgid);
+    auto st = metrics::read_proc_stat(g.pgid);
     return st && st->starttime == g.starttime && st->state != 'Z';
 }
 
 }  // namespace
 
 std::uint64_t process_starttime(int pid) {
-    auto st = read_stat(pid);
+    auto st = metrics::read_proc_stat(pid);
     return st ? st->starttime : 0;
 }
 
@@ -118,9 +112,7 @@ std::size_t stop_leftover_groups(const std::string& path, std::int64_t grace_ms)
 
 LiveFile::LiveFile(uv_loop_t* loop, std::string path, std::function<std::vector<int>()> pids)
     : m_path(std::move(path)), m_pids(std::move(pids)) {
-    uv_timer_init(loop, m_timer.get());
-    m_timer.initialised();
-    m_timer.get()->data = this;
+    uv::init_timer(loop, m_timer, this);
 }
 
 void LiveFile::mark_dirty() {
@@ -136,12 +128,19 @@ void LiveFile::timer_cb(uv_timer_t* t) noexcept {
 }
 
 void LiveFile::write_now() {
+    // A running leader's starttime never changes: read /proc once per pid,
+    // not once per pid at every state change of any instance.
     std::vector<LiveGroup> groups;
+    std::unordered_map<int, std::uint64_t> starttimes;
     for (int pid : m_pids()) {
-        if (auto start = process_starttime(pid); start != 0) {
+        auto known = m_starttimes.find(pid);
+        std::uint64_t start = known != m_starttimes.end() ? known->second : process_starttime(pid);
+        if (start != 0) {
             groups.push_back(LiveGroup{pid, start});
+            starttimes.emplace(pid, start);
         }
     }
+    m_starttimes.swap(starttimes);
     // No fsync: the file only matters while the machine stays up.
     std::string tmp = m_path + ".tmp";
     std::string text = format_live(groups);

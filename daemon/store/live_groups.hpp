@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/uv/handle.hpp"
@@ -61,6 +62,7 @@ private:
     std::function<std::vector<int>()> m_pids;
     uv::Handle<uv_timer_t> m_timer;
     std::uint64_t m_writes = 0;
+    std::unordered_map<int, std::uint64_t> m_starttimes;  // pid -> starttime, running leaders only
 };
 
 }  // namespace pm::store

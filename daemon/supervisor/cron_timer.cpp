@@ -8,9 +8,7 @@ namespace pm::sup {
 
 CronTimer::CronTimer(uv_loop_t* loop, std::string expr, CronSchedule schedule, std::function<void()> fire)
     : m_expr(std::move(expr)), m_schedule(schedule), m_fire(std::move(fire)) {
-    uv_timer_init(loop, m_timer.get());
-    m_timer.initialised();
-    m_timer.get()->data = this;
+    uv::init_timer(loop, m_timer, this);
     uv_unref(m_timer.handle());  // a schedule alone does not keep pmd running
     arm();
 }

@@ -90,15 +90,10 @@ Instance::Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
       m_spec(std::move(spec)),
       m_hub(hub),
       m_on_change(std::move(on_change)) {
-    for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
-        uv_timer_init(m_loop, t->get());
-        t->initialised();
-        t->get()->data = this;
+    for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer, &m_ready_timer}) {
+        uv::init_timer(m_loop, *t, this);
     }
     m_created_ms = static_cast<std::int64_t>(uv_now(m_loop));
-    uv_timer_init(m_loop, m_ready_timer.get());
-    m_ready_timer.initialised();
-    m_ready_timer.get()->data = this;
 }
 
 Instance::~Instance() {

@@ -10,12 +10,8 @@ namespace pm::sup {
 
 ProcessTable::ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits)
     : m_loop(loop), m_hub(hub), m_limits(limits) {
-    uv_timer_init(m_loop, m_check_timer.get());
-    m_check_timer.initialised();
-    m_check_timer.get()->data = this;
-    uv_timer_init(m_loop, m_deadline_timer.get());
-    m_deadline_timer.initialised();
-    m_deadline_timer.get()->data = this;
+    uv::init_timer(m_loop, m_check_timer, this);
+    uv::init_timer(m_loop, m_deadline_timer, this);
 }
 
 ProcessTable::~ProcessTable() = default;

@@ -61,9 +61,7 @@ Reaper::Reaper(uv_loop_t* loop, OwnedPids owned) : m_owned(std::move(owned)) {
     m_sigchld.initialised();
     m_sigchld.get()->data = this;
     uv_signal_start(m_sigchld.get(), signal_cb, SIGCHLD);
-    uv_timer_init(loop, m_backstop.get());
-    m_backstop.initialised();
-    m_backstop.get()->data = this;
+    uv::init_timer(loop, m_backstop, this);
     uv_timer_start(m_backstop.get(), timer_cb, k_backstop_ms, k_backstop_ms);
     uv_unref(m_backstop.handle());
     uv_unref(m_sigchld.handle());

@@ -106,12 +106,8 @@ Watcher::Watcher(uv_loop_t* loop, WatchOptions opts, Fire fire)
     for (const auto& p : m_opts.paths) {
         m_roots.push_back(normal_watch_path(p));
     }
-    uv_timer_init(m_loop, m_timer.get());
-    m_timer.initialised();
-    m_timer.get()->data = this;
-    uv_timer_init(m_loop, m_retry.get());
-    m_retry.initialised();
-    m_retry.get()->data = this;
+    uv::init_timer(m_loop, m_timer, this);
+    uv::init_timer(m_loop, m_retry, this);
     scan();
 }
 

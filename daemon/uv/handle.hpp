@@ -56,4 +56,12 @@ private:
     bool m_init = false;
 };
 
+// The three steps of every timer's set-up: init (it cannot fail on a live
+// loop), mark it initialised for close(), and point `data` at its owner.
+inline void init_timer(uv_loop_t* loop, Handle<uv_timer_t>& timer, void* data) {
+    uv_timer_init(loop, timer.get());
+    timer.initialised();
+    timer.get()->data = data;
+}
+
 }  // namespace pm::uv
