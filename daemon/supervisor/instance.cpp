@@ -320,6 +320,9 @@ void Instance::spawn() {
     m_escalated = false;
     m_stable = m_spec->restart.min_uptime_ms == 0;
     m_pid = m_proc.get()->pid;
+    // The loop's cached time dates from the start of this iteration; the
+    // spawn floor is measured from here, so it must not start early.
+    uv_update_time(m_loop);
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
     if (m_spec->needs_ready()) {
         start_readiness();

@@ -217,7 +217,9 @@ TEST_CASE("with the default settings a crash loop spawns at most once a second, 
     REQUIRE(ns.size() == 4);  // the first run and 3 restarts
     for (std::size_t k = 1; k < ns.size(); ++k) {
         CAPTURE(k);
-        CHECK((ns[k] - ns[k - 1]) / 1000000 >= 990);
+        // pmd keeps 1 s between spawns; the shell's own start-up time varies
+        // by some ms under load. Without the floor the gaps are 100-400 ms.
+        CHECK((ns[k] - ns[k - 1]) / 1000000 >= 900);
     }
 }
 
