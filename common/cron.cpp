@@ -3,8 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pm {
@@ -35,9 +38,31 @@ std::optional<int> number(std::string_view s) {
     return v;
 }
 
+constexpr std::string_view k_months[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                         "jul", "aug", "sep", "oct", "nov", "dec"};
+constexpr std::string_view k_weekdays[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+
+// A number, or a three-letter name (any case) from `names`, the first of
+// which stands for `first`.
+std::optional<int> value(std::string_view s, std::span<const std::string_view> names, int first) {
+    if (s.size() == 3 && !names.empty()) {
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            bool same = true;
+            for (std::size_t k = 0; k < 3; ++k) {
+                same = same && std::tolower(static_cast<unsigned char>(s[k])) == names[i][k];
+            }
+            if (same) {
+                return first + static_cast<int>(i);
+            }
+        }
+    }
+    return number(s);
+}
+
 // Sets bits [lo..hi] of one field from its text; false on a syntax or range error.
 template <std::size_t N>
-bool parse_field(std::string_view text, int lo, int hi, std::bitset<N>& bits, bool& any) {
+bool parse_field(std::string_view text, int lo, int hi, std::bitset<N>& bits, bool& any,
+                 std::span<const std::string_view> names = {}) {
     any = text == "*";
     for (std::string_view item : split(text, ',', false)) {
         int step = 1;
@@ -53,8 +78,8 @@ bool parse_field(std::string_view text, int lo, int hi, std::bitset<N>& bits, bo
         int to = hi;
         if (item != "*") {
             auto dash = item.find('-');
-            auto a = number(item.substr(0, dash));
-            auto b = dash == std::string_view::npos ? a : number(item.substr(dash + 1));
+            auto a = value(item.substr(0, dash), names, lo);
+            auto b = dash == std::string_view::npos ? a : value(item.substr(dash + 1), names, lo);
             if (!a || !b || *a > *b) {
                 return false;
             }
@@ -89,7 +114,27 @@ bool day_matches(const CronSchedule& s, const std::tm& t) {
 
 }  // namespace
 
-Result<CronSchedule> parse_cron(std::string_view expr) {
+namespace {
+
+// The shorthands of Vixie cron and of PM2's cron library.
+std::string_view expand_macro(std::string_view expr) {
+    constexpr std::pair<std::string_view, std::string_view> k_macros[] = {
+        {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+        {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},   {"@midnight", "0 0 * * *"},
+        {"@hourly", "0 * * * *"},
+    };
+    for (const auto& [name, fields] : k_macros) {
+        if (expr == name) {
+            return fields;
+        }
+    }
+    return expr;
+}
+
+}  // namespace
+
+Result<CronSchedule> parse_cron(std::string_view text) {
+    std::string_view expr = expand_macro(text);
     auto fields = split(expr, ' ', true);
     if (fields.size() == 5) {
         fields.insert(fields.begin(), "0");
@@ -98,7 +143,7 @@ Result<CronSchedule> parse_cron(std::string_view expr) {
         return fail(ErrorCode::bad_args,
                     fmt::format("cron expression '{}': expected 5 fields (min hour day month weekday) or 6 "
                                 "(with seconds first)",
-                                expr));
+                                text));
     }
     CronSchedule s;
     bool any = false;
@@ -112,12 +157,12 @@ Result<CronSchedule> parse_cron(std::string_view expr) {
         {"minute", parse_field(fields[1], 0, 59, s.minute, any)},
         {"hour", parse_field(fields[2], 0, 23, s.hour, any)},
         {"day", parse_field(fields[3], 1, 31, s.day, s.day_any)},
-        {"month", parse_field(fields[4], 1, 12, s.month, any)},
-        {"weekday", parse_field(fields[5], 0, 7, weekday, s.weekday_any)},
+        {"month", parse_field(fields[4], 1, 12, s.month, any, k_months)},
+        {"weekday", parse_field(fields[5], 0, 7, weekday, s.weekday_any, k_weekdays)},
     };
     for (const auto& c : checks) {
         if (!c.ok) {
-            return fail(ErrorCode::bad_args, fmt::format("cron expression '{}': bad {} field", expr, c.name));
+            return fail(ErrorCode::bad_args, fmt::format("cron expression '{}': bad {} field", text, c.name));
         }
     }
     s.weekday = weekday;

@@ -1,7 +1,9 @@
 // Cron schedules for cron_restart: "min hour day month weekday", or with a
 // leading seconds field ("sec min hour day month weekday", as PM2's cron
 // library accepts). Each field: *, N, A-B, a step (*/N, A-B/N), or a comma
-// list of those; weekday 0-7 with 0 and 7 for Sunday. As in cron, when both
+// list of those; weekday 0-7 with 0 and 7 for Sunday. Months and weekdays
+// also by three-letter name (jan, MON), and the macros @yearly, @annually,
+// @monthly, @weekly, @daily, @midnight, @hourly. As in cron, when both
 // day and weekday are restricted, a time matching either one runs.
 // Hand-written: Debian has no small C++ cron library, and the grammar is tiny.
 // Pure (local time through the C library).

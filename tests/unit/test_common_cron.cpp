@@ -55,6 +55,27 @@ TEST_CASE("parse_cron accepts 5 and 6 fields, steps, ranges and lists") {
     CHECK(parse_cron("  0   3 * * *  ").has_value());
 }
 
+TEST_CASE("parse_cron takes month and weekday names and the @ macros") {
+    auto names = parse_cron("0 9 * jan,JUL-Sep mon-fri");
+    REQUIRE(names.has_value());
+    CHECK(names->month.test(1));
+    CHECK(names->month.test(7));
+    CHECK(names->month.test(9));
+    CHECK(names->month.count() == 4);
+    CHECK(names->weekday.count() == 5);
+    CHECK_FALSE(names->weekday.test(0));
+    CHECK(cron_next(*parse_cron("@daily"), at(2026, 11, 22, 12, 0, 0)) == at(2026, 11, 23, 0, 0, 0));
+    CHECK(cron_next(*parse_cron("@hourly"), at(2026, 11, 22, 12, 0, 0)) == at(2026, 11, 22, 13, 0, 0));
+    CHECK(cron_next(*parse_cron("@weekly"), at(2026, 11, 22, 12, 0, 0)) == at(2026, 11, 29, 0, 0, 0));
+    CHECK(cron_next(*parse_cron("@monthly"), at(2026, 11, 22, 12, 0, 0)) == at(2026, 12, 1, 0, 0, 0));
+    CHECK(cron_next(*parse_cron("@yearly"), at(2026, 11, 22, 12, 0, 0)) == at(2027, 1, 1, 0, 0, 0));
+    CHECK(parse_cron("0 0 * * sun")->weekday.test(0));
+    for (const char* bad : {"0 0 * jan mon-", "0 0 * * sunday", "0 0 jan * *", "0 0 * * xyz", "@often"}) {
+        CAPTURE(bad);
+        CHECK_FALSE(parse_cron(bad).has_value());
+    }
+}
+
 TEST_CASE("parse_cron rejects bad expressions with the field named") {
     for (const char* bad : {"", "* * * *", "* * * * * * *", "60 * * * *", "* 24 * * *", "* * 0 * *", "* * * 13 *",
                             "* * * * 8", "*/0 * * * *", "5-1 * * * *", "a * * * *", "1,,2 * * * *", "-1 * * * *"}) {
