@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <fmt/format.h>
+#include <optional>
 #include <tuple>
 
 #include "common/cron.hpp"
@@ -59,25 +60,37 @@ struct AppParser {
         return it == app.end() || it->is_null() ? nullptr : &*it;
     }
 
-    void duration(std::string_view key, std::string_view target) {
+    // A non-negative integer, or a string read by `parse` (a number with a
+    // unit); the error names what was expected.
+    template <typename Parse>
+    std::optional<std::int64_t> quantity(std::string_view key, Parse parse, std::string_view expected) {
         const json* v = get(key);
         if (v == nullptr) {
-            return;
+            return std::nullopt;
         }
-        std::int64_t ms = -1;
         if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
-            ms = v->get<std::int64_t>();
-        } else if (v->is_string() && parse_duration_ms(v->get<std::string>())) {
-            ms = *parse_duration_ms(v->get<std::string>());
-        } else {
-            error(key, "expected a duration in ms or with a unit (500ms, 10s, 2m)");
+            return v->get<std::int64_t>();
+        }
+        if (v->is_string()) {
+            if (auto n = parse(v->get<std::string>())) {
+                return *n;
+            }
+        }
+        error(key, expected);
+        return std::nullopt;
+    }
+
+    void duration(std::string_view key, std::string_view target) {
+        auto ms = quantity(key, [](const std::string& s) { return parse_duration_ms(s); },
+                           "expected a duration in ms or with a unit (500ms, 10s, 2m)");
+        if (!ms) {
             return;
         }
-        if (ms > k_max_duration_ms) {
+        if (*ms > k_max_duration_ms) {
             error(key, "must be at most 7 days");
             return;
         }
-        args[std::string(target)] = ms;
+        args[std::string(target)] = *ms;
     }
 
     void signal(std::string_view key) {
@@ -92,24 +105,16 @@ struct AppParser {
 
     void size(std::string_view key, std::string_view target, std::int64_t min = 0,
               std::int64_t max = std::int64_t{1} << 50) {
-        const json* v = get(key);
-        if (v == nullptr) {
+        auto bytes = quantity(key, [](const std::string& s) { return parse_size_bytes(s); },
+                              "expected a size in bytes or with a unit (64K, 200M, 1G)");
+        if (!bytes) {
             return;
         }
-        std::int64_t bytes = -1;
-        if (v->is_number_integer() && v->get<std::int64_t>() >= 0) {
-            bytes = v->get<std::int64_t>();
-        } else if (v->is_string() && parse_size_bytes(v->get<std::string>())) {
-            bytes = *parse_size_bytes(v->get<std::string>());
-        } else {
-            error(key, "expected a size in bytes or with a unit (64K, 200M, 1G)");
-            return;
-        }
-        if (bytes < min || bytes > max) {
+        if (*bytes < min || *bytes > max) {
             error(key, fmt::format("must be between {} and {}", format_size(min), format_size(max)));
             return;
         }
-        args[std::string(target)] = bytes;
+        args[std::string(target)] = *bytes;
     }
 
     void string_key(std::string_view key, std::string_view target) {

@@ -156,7 +156,7 @@ void Daemon::begin_shutdown() {
     m_services->shutting_down = true;
     m_server->stop_listening();
     ::unlink(m_paths.sock().c_str());
-    m_table->stop_watchers();  // no restarts on file changes while stopping
+    m_table->stop_scheduled_restarts();  // no restarts on file changes while stopping
     std::vector<std::uint64_t> ids;
     for (auto* inst : m_table->all()) {
         inst->mark_removing();  // nothing (reload, memory limit) may start it again

@@ -84,7 +84,7 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
     return {};
 }
 
-void ProcessTable::stop_watchers() {
+void ProcessTable::stop_scheduled_restarts() {
     m_watch_stopped = true;
     for (auto& [name, app] : m_apps) {
         app->watcher.reset();

@@ -46,8 +46,9 @@ public:
     void set_watch_ignore(std::vector<std::string> patterns) { m_watch_ignore = std::move(patterns); }
     // Called after any instance changed state (the live-groups file).
     void set_on_change(std::function<void()> fn) { m_on_change = std::move(fn); }
-    // Closes every app's watcher for good (shutdown).
-    void stop_watchers();
+    // Closes every app's watcher and cron timer for good (shutdown): no
+    // restart on a file change or a schedule while pmd stops.
+    void stop_scheduled_restarts();
 
     uv_loop_t* loop() const { return m_loop; }
     App* find_app(const std::string& name);
