@@ -132,6 +132,10 @@ int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::
     for (const auto& app : eco.apps) {
         json args = extra;
         args["selector"] = app.name;
+        if (extra.contains("env_base")) {
+            // --update-env with a file: its env is read again, as PM2 does.
+            args["env"] = app.args.value("env", json::object());
+        }
         int rc = run_request(g, cmd, args, render);
         worst = worst == k_exit_ok ? rc : worst;
     }

@@ -76,14 +76,15 @@ Result<json> handle_stop(CommandContext& ctx, const json& args) {
 
 namespace {
 
-// With "env_base" (restart/reload --update-env), the selected apps take it
-// as their new base environment before they restart.
+// With "env_base" or "env" (restart/reload --update-env), the selected apps
+// take them as their new environment before they restart.
 Result<void> maybe_update_env(Services& svc, const std::vector<Instance*>& sel, const json& args) {
-    auto it = args.find("env_base");
-    if (it == args.end() || it->is_null()) {
-        return {};
+    for (const char* key : {"env_base", "env"}) {
+        if (auto it = args.find(key); it != args.end() && !it->is_null()) {
+            return update_env(svc, sel, args);
+        }
     }
-    return update_env(svc, sel, *it);
+    return {};
 }
 
 }  // namespace

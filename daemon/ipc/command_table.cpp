@@ -24,8 +24,8 @@ constexpr std::string_view k_save_args[] = {"force"};
 constexpr std::string_view k_scale_args[] = {"name", "instances"};
 constexpr std::string_view k_signal_args[] = {"signal", "selector"};
 constexpr std::string_view k_wait_args[] = {"selector", "state", "timeout"};
-constexpr std::string_view k_reload_args[] = {"selector", "timeout", "env_base"};
-constexpr std::string_view k_restart_args[] = {"selector", "env_base"};
+constexpr std::string_view k_reload_args[] = {"selector", "timeout", "env_base", "env"};
+constexpr std::string_view k_restart_args[] = {"selector", "env_base", "env"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 

@@ -135,7 +135,7 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
     return start_app_with(svc, args, start_now, sup::SpecOptions{});
 }
 
-Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& env_base) {
+Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& change) {
     std::vector<std::pair<sup::App*, std::shared_ptr<sup::ProcessSpec>>> updates;
     for (auto* inst : instances) {
         sup::App* app = svc.table.find_app(inst->spec().name);
@@ -143,7 +143,11 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
             continue;
         }
         json args = app->spec->to_args();
-        args["env_base"] = env_base;
+        for (const char* key : {"env_base", "env"}) {
+            if (auto it = change.find(key); it != change.end() && !it->is_null()) {
+                args[key] = *it;
+            }
+        }
         auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_watch_paths = false});
         if (!spec) {
             return spec.error();

@@ -480,6 +480,40 @@ TEST_CASE("pm restart apps.json restarts exactly the file's apps") {
     CHECK(instance(home, "other")["restarts"] == 0);
 }
 
+TEST_CASE("restart and reload FILE --update-env read each app's env from the file again") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    json app = sleeper("api");
+    app["env"] = {{"MODE", "one"}, {"OLD", "x"}};
+    std::string file = write_apps(dir, {app});
+    REQUIRE(run_pm(home, {"start", file}).exit_code == 0);
+    CHECK(environ_of(online_pid(home, "api"))["MODE"] == "one");
+
+    app["env"] = {{"MODE", "two"}, {"NEW", "y"}};
+    write_apps(dir, {app});
+    // Without --update-env the process keeps the environment it was started with.
+    REQUIRE(run_pm(home, {"restart", file}).exit_code == 0);
+    CHECK(environ_of(online_pid(home, "api"))["MODE"] == "one");
+
+    RunResult r = run_pm(home, {"restart", file, "--update-env"}, {"SHELLVAR=s", "MODE=from-shell"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    auto env = environ_of(online_pid(home, "api"));
+    CHECK(env["MODE"] == "two");  // the file's env beats the shell's
+    CHECK(env["NEW"] == "y");
+    CHECK(env.count("OLD") == 0);  // gone from the file, gone from the process
+    CHECK(env["SHELLVAR"] == "s");
+
+    app["env"] = {{"MODE", "three"}};
+    write_apps(dir, {app});
+    RunResult re = run_pm(home, {"reload", file, "--update-env"});
+    REQUIRE_MESSAGE(re.exit_code == 0, describe(re));
+    CHECK(environ_of(online_pid(home, "api"))["MODE"] == "three");
+    REQUIRE(run_pm(home, {"save"}).exit_code == 0);
+    json dump = json::parse(read_file(home.file("dump.json")), nullptr, false);
+    REQUIRE(dump.is_object());
+    CHECK(dump["apps"][0]["env"] == json{{"MODE", "three"}});  // kept by pm save
+}
+
 TEST_CASE("pm delete apps.json removes exactly the file's apps") {
     TempHome home;
     std::string file = write_apps(make_dir(home, "proj"), {sleeper("a"), sleeper("b")});
