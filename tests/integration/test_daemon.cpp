@@ -1,7 +1,15 @@
 // The daemon itself: single instance, autostart, kill, signals, files,
 // stale sockets and hung-daemon timeouts.
+#include <grp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include <doctest/doctest.h>
 
@@ -192,6 +200,49 @@ TEST_CASE("pm version reports the daemon's pid and home") {
     CHECK(v["pid"] == home.pmd_child());
     CHECK(v["home"] == home.path());
     CHECK(v["protocol"] == 1);
+}
+
+// The socket's 0600 mode keeps other users out; pmd's SO_PEERCRED check is
+// the second wall. Needs root to become another uid (CI runs as root).
+TEST_CASE("a client of another uid that reaches the socket is refused, and the refusal is recorded") {
+    if (geteuid() != 0) {
+        MESSAGE("skipped: only root can connect as another uid");
+        return;
+    }
+    TempHome home;
+    // Open the first wall so that the second one is what refuses.
+    REQUIRE(::chmod(home.path().c_str(), 0711) == 0);
+    REQUIRE(::chmod(home.sock().c_str(), 0666) == 0);
+    pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // 0: closed without a reply; 1: answered; 2: could not connect.
+        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) {
+            ::_exit(2);
+        }
+        int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, home.sock().c_str(), sizeof addr.sun_path - 1);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            ::_exit(2);
+        }
+        const char ping[] = "{\"id\":1,\"cmd\":\"ping\"}\n";
+        (void)!::write(fd, ping, sizeof ping - 1);
+        pollfd p{fd, POLLIN, 0};
+        char buf[256];
+        ::_exit(::poll(&p, 1, 5000) == 1 && ::read(fd, buf, sizeof buf) > 0 ? 1 : 0);
+    }
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    REQUIRE(WIFEXITED(status));
+    CHECK_MESSAGE(WEXITSTATUS(status) == 0, "exit " << WEXITSTATUS(status) << " (1: answered, 2: no connect)");
+    RunResult errors = run_pm(home, {"--json", "errors"});
+    REQUIRE_MESSAGE(errors.exit_code == 0, describe(errors));
+    json e = json::parse(errors.out, nullptr, false);
+    REQUIRE(e.is_object());
+    CHECK(e["counts"]["client_rejected"] == 1);
+    CHECK(run_pm(home, {"ping"}).exit_code == 0);  // our own uid still gets in
 }
 
 }  // TEST_SUITE
