@@ -34,7 +34,9 @@ void prepare_home(const pm::Paths& paths) {
     }
     struct stat st {};
     if (::lstat(paths.home.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        throw Fatal(fmt::format("{} is not a directory", paths.home));
+        // A symlink could point our socket and logs at someone else's place.
+        throw Fatal(fmt::format("{} is {}", paths.home,
+                                S_ISLNK(st.st_mode) ? "a symbolic link, not a real directory" : "not a directory"));
     }
     if (st.st_uid != geteuid()) {
         throw Fatal(fmt::format("{} is owned by uid {}, not us", paths.home, st.st_uid));

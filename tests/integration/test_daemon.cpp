@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include <doctest/doctest.h>
 
@@ -243,6 +244,39 @@ TEST_CASE("a client of another uid that reaches the socket is refused, and the r
     REQUIRE(e.is_object());
     CHECK(e["counts"]["client_rejected"] == 1);
     CHECK(run_pm(home, {"ping"}).exit_code == 0);  // our own uid still gets in
+}
+
+// RELIABILITY X3: a PM_HOME someone prepared for us is refused, and nothing
+// is created through it.
+TEST_CASE("pmd refuses a PM_HOME that is a symlink or owned by another uid and creates nothing there") {
+    TempHome home(no_daemon());
+    auto env_with_home = [&](const std::string& dir) {
+        std::vector<std::string> env = home.env();
+        for (auto& kv : env) {
+            if (kv.rfind("PM_HOME=", 0) == 0) {
+                kv = "PM_HOME=" + dir;
+            }
+        }
+        return env;
+    };
+    auto is_empty = [](const std::string& dir) { return std::filesystem::is_empty(dir); };
+    std::string target = home.file("elsewhere");
+    std::filesystem::create_directory(target);
+    std::string link = home.file("link");
+    std::filesystem::create_directory_symlink(target, link);
+    RunResult r = run_process(PMD_BIN, {"--foreground"}, env_with_home(link), 10s);
+    CHECK(r.exit_code != 0);
+    CHECK_MESSAGE(r.err.find("is a symbolic link") != std::string::npos, describe(r));
+    CHECK(is_empty(target));
+    if (geteuid() == 0) {  // only root can give a directory away
+        std::string foreign = home.file("foreign");
+        std::filesystem::create_directory(foreign);
+        REQUIRE(::chown(foreign.c_str(), 65534, 65534) == 0);
+        RunResult f = run_process(PMD_BIN, {"--foreground"}, env_with_home(foreign), 10s);
+        CHECK(f.exit_code != 0);
+        CHECK_MESSAGE(f.err.find("is owned by uid 65534") != std::string::npos, describe(f));
+        CHECK(is_empty(foreign));
+    }
 }
 
 }  // TEST_SUITE
