@@ -337,6 +337,26 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
         env.action = [g = &env.global, wait_sel, wait_state] { return run_wait(*g, *wait_sel, *wait_state); };
     });
 
+    auto* env_cmd = app.add_subcommand("env", "the environment processes are spawned with");
+    auto env_sel = std::make_shared<std::string>();
+    env_cmd->add_option("selector", *env_sel, "name, name:index, id or all")->required();
+    env_cmd->callback([env, env_sel] {
+        env.action = [g = &env.global, env_sel] {
+            return run_request(*g, "env", json{{"selector", *env_sel}}, [](const json& r) {
+                const json& procs = r["processes"];
+                for (const auto& p : procs) {
+                    if (procs.size() > 1) {
+                        std::printf("# %s:%d (id %d)\n", p.value("name", "").c_str(), p.value("index", 0),
+                                    p.value("id", 0));
+                    }
+                    for (const auto& [k, v] : p["env"].items()) {  // json objects iterate sorted
+                        std::printf("%s=%s\n", k.c_str(), v.get<std::string>().c_str());
+                    }
+                }
+            });
+        };
+    });
+
     auto* show = app.add_subcommand("show", "every field of one process");
     show->alias("describe");
     auto name = std::make_shared<std::string>();

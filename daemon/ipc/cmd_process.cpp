@@ -267,4 +267,24 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     return json{{"spec", j}, {"instances", insts}};
 }
 
+Result<json> handle_env(CommandContext& ctx, const json& args) {
+    auto sel = resolve_selector(ctx.svc, args);
+    if (!sel) {
+        return sel.error();
+    }
+    if (sel->empty()) {
+        return fail(ErrorCode::not_found, "no processes");
+    }
+    json out = json::array();
+    for (auto* inst : *sel) {
+        json env = json::object();
+        for (const auto& kv : inst->environment()) {
+            auto eq = kv.find('=');
+            env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
+        }
+        out.push_back(json{{"name", inst->spec().name}, {"id", inst->id()}, {"index", inst->index()}, {"env", env}});
+    }
+    return json{{"processes", out}};
+}
+
 }  // namespace pm::ipc

@@ -34,6 +34,8 @@ constexpr std::array k_commands{
                 "end a stream (a logs follow) started by this client"},
     CommandSpec{"delete", handle_delete, flag_mutating, k_selector_args,
                 "stop and forget processes"},
+    CommandSpec{"env", handle_env, flag_none, k_selector_args,
+                "the environment each selected instance is spawned with"},
     CommandSpec{"errors", handle_errors, flag_none, none(),
                 "recent daemon-level errors, counted by kind"},
     CommandSpec{"flush", handle_flush, flag_mutating, k_optional_selector_args,

@@ -238,6 +238,24 @@ void Instance::kill_leftovers() {
     }
 }
 
+std::vector<std::string> Instance::environment() const {
+    std::vector<std::string> env;
+    env.reserve(m_spec->env.size() + 2);
+    const std::string& var = m_spec->increment_var;
+    for (const auto& e : m_spec->env) {
+        std::string_view kv = e.view();
+        if (!var.empty() && kv.size() > var.size() && kv.substr(0, var.size()) == var && kv[var.size()] == '=') {
+            long long base = std::atoll(e.c_str() + var.size() + 1);
+            env.push_back(fmt::format("{}={}", var, base + m_index));  // PORT=3002 for instance 2 of 3000
+            continue;
+        }
+        env.emplace_back(kv);
+    }
+    env.push_back(fmt::format("PM_INSTANCE={}", m_index));
+    env.push_back(fmt::format("PM_ID={}", m_id));
+    return env;
+}
+
 void Instance::spawn() {
     kill_leftovers();
     bool respawn = std::exchange(m_respawn, false);
@@ -248,23 +266,11 @@ void Instance::spawn() {
         args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
+    std::vector<std::string> env_strings = environment();
     std::vector<char*> env;
-    std::string incremented;  // e.g. PORT=3002 for instance 2 of PORT=3000
-    for (const auto& e : m_spec->env) {
-        std::string_view kv = e.view();
-        const std::string& var = m_spec->increment_var;
-        if (!var.empty() && kv.size() > var.size() && kv.substr(0, var.size()) == var && kv[var.size()] == '=') {
-            long long base = std::atoll(e.c_str() + var.size() + 1);
-            incremented = fmt::format("{}={}", var, base + m_index);
-            env.push_back(incremented.data());
-            continue;
-        }
-        env.push_back(const_cast<char*>(e.c_str()));
+    for (auto& e : env_strings) {
+        env.push_back(e.data());
     }
-    std::string inst_var = fmt::format("PM_INSTANCE={}", m_index);
-    std::string id_var = fmt::format("PM_ID={}", m_id);
-    env.push_back(inst_var.data());
-    env.push_back(id_var.data());
     env.push_back(nullptr);
 
     // fds 0..2, and up to the readiness fd when one is configured.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/process_state.hpp"
 #include "common/protocol.hpp"
@@ -76,6 +77,9 @@ public:
     const std::optional<ExitRecord>& last_exit() const { return m_last_exit; }
     const std::string& last_error() const { return m_last_error; }
     std::string display_name() const;
+    // The environment this instance is spawned with: the spec's, its
+    // increment_var moved up by the index, then PM_INSTANCE and PM_ID.
+    std::vector<std::string> environment() const;
     json to_json() const;
 
 private:

@@ -182,7 +182,7 @@ TEST_CASE("ecosystem env values given as numbers and booleans reach the process 
     CHECK(env["PMD_TEST_TAG"] == home.tag());  // on top of pm's own environment
 }
 
-TEST_CASE("increment_var PORT gives instance 0 port 3000 and instance 1 port 3001") {
+TEST_CASE("increment_var PORT gives instance 0 port 3000 and instance 1 port 3001, as pm env shows") {
     TempHome home;
     json app = sleeper("api");
     app["instances"] = 2;
@@ -198,6 +198,23 @@ TEST_CASE("increment_var PORT gives instance 0 port 3000 and instance 1 port 300
     CHECK(env1["PORT"] == "3001");
     CHECK(env0["PM_INSTANCE"] == "0");
     CHECK(env1["PM_INSTANCE"] == "1");
+
+    // pm env shows what each instance was given, as the processes see it.
+    RunResult one = run_pm(home, {"env", "api:1"});
+    REQUIRE_MESSAGE(one.exit_code == 0, describe(one));
+    for (const char* key : {"PORT", "PM_INSTANCE", "PM_ID", "PMD_TEST_TAG"}) {
+        CAPTURE(key);
+        CHECK(one.out.find(std::string(key) + "=" + env1[key] + "\n") != std::string::npos);
+    }
+    RunResult all = run_pm(home, {"--json", "env", "api"});
+    REQUIRE_MESSAGE(all.exit_code == 0, describe(all));
+    json procs = json::parse(all.out)["processes"];
+    REQUIRE(procs.size() == 2);
+    CHECK(procs[0]["env"]["PORT"] == "3000");
+    CHECK(procs[1]["env"]["PORT"] == "3001");
+    CHECK(procs[1]["index"] == 1);
+    RunResult missing = run_pm(home, {"env", "nope"});
+    CHECK_MESSAGE(missing.exit_code == 3, describe(missing));
 }
 
 TEST_CASE("a relative cwd in an ecosystem file is resolved against the file's directory") {

@@ -86,8 +86,9 @@ TEST_CASE("core commands exist with the expected flags and arguments") {
         {"show", false, {"selector"}},
         {"start", true, {}},
         {"stop", true, {"selector"}},
-        {"restart", true, {"selector", "env_base"}},
-        {"reload", true, {"selector", "timeout", "env_base"}},
+        {"env", false, {"selector"}},
+        {"restart", true, {"selector", "env_base", "env"}},
+        {"reload", true, {"selector", "timeout", "env_base", "env"}},
         {"delete", true, {"selector"}},
         {"kill", true, {}},
     };
