@@ -1,4 +1,4 @@
-// Log commands: logs (with --follow), flush, reloadLogs.
+// Log commands: logs (with --follow), flush, rotateLogs, reloadLogs.
 #include <unistd.h>
 
 #include <cstdio>
@@ -150,6 +150,17 @@ void add_log_commands(CLI::App& app, CommandEnv env) {
         env.action = [g = &env.global, sel] {
             return run_request(*g, "flush", json{{"selector", *sel}}, [](const json& r) {
                 std::printf("flushed logs of %d instances\n", r.value("flushed", 0));
+            });
+        };
+    });
+
+    auto rotate_sel = std::make_shared<std::string>("all");
+    auto* rotate = app.add_subcommand("rotateLogs", "rotate log files now (name.log -> name.log.1, ...)");
+    rotate->add_option("selector", *rotate_sel, "name, name:index, id or all (default all)");
+    rotate->callback([env, rotate_sel] {
+        env.action = [g = &env.global, rotate_sel] {
+            return run_request(*g, "rotateLogs", json{{"selector", *rotate_sel}}, [](const json& r) {
+                std::printf("rotated %d log files\n", r.value("rotated", 0));
             });
         };
     });

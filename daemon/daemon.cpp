@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cmath>
 
+#include "common/cron.hpp"
 #include "daemon/error_log.hpp"
 #include "daemon/ipc/process_ops.hpp"
 #include "daemon/ipc/views.hpp"
@@ -33,6 +34,12 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
             return logs::SendResult::gone;
         });
     m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
+    if (auto schedule = parse_cron(m_opts.log_rotate_cron); schedule && !m_opts.log_rotate_cron.empty()) {
+        // Validated by main: a bad expression never gets here.
+        m_log_rotation = std::make_unique<sup::CronTimer>(&m_loop, m_opts.log_rotate_cron, *schedule, [this] {
+            PM_LOG(info, "log rotation ({}): {} files rotated", m_opts.log_rotate_cron, m_hub->rotate_files());
+        });
+    }
     std::vector<std::string> watch_ignore{".git", "node_modules", m_paths.home};
     if (char* real = ::realpath(m_paths.home.c_str(), nullptr)) {
         watch_ignore.emplace_back(real);
@@ -157,6 +164,7 @@ void Daemon::begin_shutdown() {
     m_server->stop_listening();
     ::unlink(m_paths.sock().c_str());
     m_table->stop_scheduled_restarts();  // no restarts on file changes while stopping
+    m_log_rotation.reset();
     std::vector<std::uint64_t> ids;
     for (auto* inst : m_table->all()) {
         inst->mark_removing();  // nothing (reload, memory limit) may start it again

@@ -16,6 +16,7 @@
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
 #include "daemon/metrics/self_stats.hpp"
+#include "daemon/supervisor/cron_timer.hpp"
 #include "daemon/supervisor/process_table.hpp"
 #include "daemon/supervisor/reaper.hpp"
 #include "daemon/uv/handle.hpp"
@@ -27,6 +28,9 @@ struct DaemonOptions {
     sup::TableLimits table;
     logs::HubLimits logs;
     metrics::SamplerOptions sampler;
+    // Rotate every log file on this cron schedule ("0 0 * * *": daily, as
+    // pm2-logrotate does by default); empty: by size only. Checked by main.
+    std::string log_rotate_cron;
 };
 
 class Daemon {
@@ -65,6 +69,7 @@ private:
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;
     std::unique_ptr<ipc::Monitors> m_monitors;
+    std::unique_ptr<sup::CronTimer> m_log_rotation;
     uv::Handle<uv_signal_t> m_sigterm;
     uv::Handle<uv_signal_t> m_sigint;
     bool m_shutting_down = false;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/cron.hpp"
 #include "common/fd.hpp"
 #include "common/paths.hpp"
 #include "common/units.hpp"
@@ -159,6 +160,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::string sample_interval = "1s";
     app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
+    app.add_option("--log-rotate-cron", opts.log_rotate_cron,
+                   "also rotate every log file on this cron schedule, e.g. \"0 0 * * *\" (daily)");
     bool resurrect = false;
     app.add_flag("--resurrect", resurrect, "start the saved process list (pm save) once running");
     app.add_option("--log-level", level, "debug, info, warn or error")
@@ -187,6 +190,12 @@ int main(int argc, char** argv) {
         return pm::k_exit_usage;
     } else {
         opts.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
+    }
+    if (!opts.log_rotate_cron.empty()) {
+        if (auto schedule = pm::parse_cron(opts.log_rotate_cron); !schedule) {
+            std::cerr << "pmd: --log-rotate-cron: " << schedule.error().message << "\n";
+            return pm::k_exit_usage;
+        }
     }
     if (!home.empty()) {
         ::setenv("PM_HOME", home.c_str(), 1);

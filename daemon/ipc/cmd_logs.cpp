@@ -163,6 +163,25 @@ Result<json> handle_reload_logs(CommandContext& ctx, const json&) {
     return json{{"reopened", ctx.svc.hub.reopen_files()}};
 }
 
+Result<json> handle_rotate_logs(CommandContext& ctx, const json& args) {
+    auto sel = selector_arg(args, "all");
+    if (!sel) {
+        return sel.error();
+    }
+    if (sel->kind == Selector::Kind::all) {
+        return json{{"rotated", ctx.svc.hub.rotate_files()}};
+    }
+    auto instances = ctx.svc.table.select(*sel);
+    if (!instances) {
+        return instances.error();
+    }
+    std::vector<std::uint64_t> ids;
+    for (auto* inst : *instances) {
+        ids.push_back(inst->id());
+    }
+    return json{{"rotated", ctx.svc.hub.rotate_files(&ids)}};
+}
+
 Result<json> handle_cancel(CommandContext& ctx, const json& args) {
     auto it = args.find("request");
     if (it == args.end() || !(it->is_number_integer() || it->is_string())) {

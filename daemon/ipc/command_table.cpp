@@ -64,6 +64,8 @@ constexpr std::array k_commands{
                 "stop then start processes"},
     CommandSpec{"resurrect", handle_resurrect, flag_mutating, none(),
                 "start the processes of the saved list"},
+    CommandSpec{"rotateLogs", handle_rotate_logs, flag_mutating, k_optional_selector_args,
+                "rotate log files now, as a size rotation would"},
     CommandSpec{"save", handle_save, flag_mutating, k_save_args,
                 "write the process list to dump.json (atomically, previous kept as .bak)"},
     CommandSpec{"scale", handle_scale, flag_mutating, k_scale_args,

@@ -44,6 +44,7 @@ Result<json> handle_delete(CommandContext&, const json&);
 Result<json> handle_list(CommandContext&, const json&);
 Result<json> handle_show(CommandContext&, const json&);
 Result<json> handle_env(CommandContext&, const json&);
+Result<json> handle_rotate_logs(CommandContext&, const json&);
 Result<json> handle_logs(CommandContext&, const json&);
 Result<json> handle_flush(CommandContext&, const json&);
 Result<json> handle_reload_logs(CommandContext&, const json&);

@@ -180,6 +180,15 @@ void LogFile::rotate() {
     }
 }
 
+bool LogFile::rotate_now() {
+    flush();
+    if (m_degraded || m_size == 0) {
+        return false;
+    }
+    rotate();
+    return true;
+}
+
 void LogFile::reopen() {
     flush();
     m_fd.reset();

@@ -42,6 +42,9 @@ public:
     void reopen();
     // Truncates the file and deletes its rotations.
     void truncate_all();
+    // Rotates now (pm rotateLogs, the daemon's rotation schedule), as a size
+    // rotation would. An empty or degraded file is left alone: false.
+    bool rotate_now();
 
     const std::string& path() const { return m_path; }
     const LogFileStats& stats() const { return m_stats; }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fmt/format.h>
+#include <unordered_set>
 
 #include "common/base64.hpp"
 #include "daemon/log.hpp"
@@ -262,6 +263,33 @@ std::size_t LogHub::reopen_files() {
             f->reopen();
             ++n;
         }
+    }
+    return n;
+}
+
+std::size_t LogHub::rotate_files(const std::vector<std::uint64_t>* ids) {
+    std::vector<LogFile*> files;  // each once: merged files are shared
+    std::unordered_set<LogFile*> seen;
+    if (ids == nullptr) {
+        for (auto& [path, weak] : m_files) {
+            if (auto f = weak.lock()) {
+                files.push_back(f.get());  // the channels keep it alive
+            }
+        }
+    } else {
+        for (std::uint64_t id : *ids) {
+            const LogChannel* ch = channel(id);
+            for (LogStream s : {LogStream::out, LogStream::err}) {
+                LogFile* f = ch != nullptr ? ch->file(s) : nullptr;
+                if (f != nullptr && seen.insert(f).second) {
+                    files.push_back(f);
+                }
+            }
+        }
+    }
+    std::size_t n = 0;
+    for (LogFile* f : files) {
+        n += f->rotate_now() ? 1 : 0;
     }
     return n;
 }

@@ -80,6 +80,10 @@ public:
     static bool matches(const Selector& sel, const ChannelIdentity& who);
 
     std::size_t reopen_files();
+    // Rotates the log files of the given channels (every file when
+    // `ids` is null); a merged file shared by several is rotated once.
+    // Returns how many files were rotated (empty ones are skipped).
+    std::size_t rotate_files(const std::vector<std::uint64_t>* ids = nullptr);
     // Shutdown: emit pending partial lines, flush files and close every pipe
     // (an escaped descendant may hold one open forever).
     void close_all_pipes();

@@ -390,6 +390,57 @@ TEST_CASE("pm reloadLogs after the log file was moved away writes a fresh file a
     CHECK(strictly_increasing(new_stamps));
 }
 
+TEST_CASE("pm rotateLogs moves the written lines to .1 for that process only and skips empty files") {
+    TempHome home;
+    REQUIRE(start_child(home, "rot", {"print", "5", "sleep"}).exit_code == 0);
+    REQUIRE(start_child(home, "other", {"print", "3", "sleep"}).exit_code == 0);
+    wait_lines_out(home, "rot", 5, 10s);
+    wait_lines_out(home, "other", 3, 10s);
+    const std::string path = home.out_log("rot");
+    wait_file_size(path, static_cast<long long>(numbered("line ", 1, 5).size()), 10s);
+
+    RunResult r = run_pm(home, {"--json", "rotateLogs", "rot"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(json::parse(r.out)["rotated"] == 1);  // the empty err file is left alone
+    CHECK(read_file(path + ".1") == numbered("line ", 1, 5));
+    CHECK(file_size(path) == 0);
+    CHECK_FALSE(file_exists(home.file("logs/rot-err.log.1")));
+    CHECK(u64(log_stats(home, "rot")["out_file"], "rotations") == 1);
+    CHECK(read_file(home.out_log("other")) == numbered("line ", 1, 3));  // not selected
+    CHECK_FALSE(file_exists(home.out_log("other") + ".1"));
+    // pm logs still serves the old lines (ring, then the rotated file).
+    CHECK(pm_logs(home, {"rot", "--raw"}) == numbered("line ", 1, 5));
+
+    RunResult again = run_pm(home, {"rotateLogs"});
+    REQUIRE_MESSAGE(again.exit_code == 0, describe(again));
+    CHECK(again.out == "rotated 1 log files\n");  // only other's file had lines
+    CHECK(read_file(path + ".1") == numbered("line ", 1, 5));  // an empty file is not rotated over it
+    RunResult missing = run_pm(home, {"rotateLogs", "nope"});
+    CHECK_MESSAGE(missing.exit_code == 3, describe(missing));
+}
+
+TEST_CASE("pmd --log-rotate-cron rotates log files on schedule - a bad expression exits 2") {
+    TempHome home(with_pmd_args({"--log-rotate-cron", "* * * * * *"}));
+    REQUIRE(start_child(home, "ticking", {"stamps", "1000000", "20"}).exit_code == 0);
+    const std::string path = home.out_log("ticking");
+    wait_until([&] { return u64(log_stats(home, "ticking")["out_file"], "rotations") >= 2; }, 10s,
+               "two scheduled rotations");
+    // No line lost or reordered across the rotations: .2, .1 and the file in order.
+    wait_until([&] { return !stamps_in(read_file(path)).empty(); }, 10s, "lines after the rotation");
+    std::vector<long long> all;
+    for (const std::string& f : {path + ".2", path + ".1", path}) {
+        auto part = stamps_in(read_file(f));
+        all.insert(all.end(), part.begin(), part.end());
+    }
+    CHECK(strictly_increasing(all));
+    CHECK(read_file(home.log_file()).find("log rotation (* * * * * *)") != std::string::npos);
+
+    TempHome bad(no_daemon());
+    RunResult r = run_process(PMD_BIN, {"--foreground", "--log-rotate-cron", "0 25 * * *"}, bad.env(), 10s);
+    CHECK(r.exit_code == 2);
+    CHECK_MESSAGE(r.err.find("bad hour field") != std::string::npos, describe(r));
+}
+
 TEST_CASE("a full disk degrades only the log file and one drop marker follows the recovery") {
     TempHome home(no_daemon());
     const std::string dir = home.file("logs");
