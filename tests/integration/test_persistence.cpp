@@ -83,7 +83,7 @@ const std::vector<std::string> k_web_and_job{"job:0 stopped", "web:0 online", "w
 
 TEST_SUITE("integration/persistence") {
 
-TEST_CASE("save, kill and resurrect restore the same processes; stopped ones stay stopped") {
+TEST_CASE("save, kill and resurrect restore the same processes - stopped ones stay stopped") {
     TempHome home;
     start_web_and_stopped_job(home);
     json web_spec = spec_of(home, "web");
@@ -203,7 +203,7 @@ TEST_CASE("after pmd is SIGKILLed, the next pmd stops the orphaned children befo
         5s, "exactly one process per instance");
 }
 
-TEST_CASE("restart --update-env gives the process the caller's environment; --env values still win") {
+TEST_CASE("restart --update-env gives the process the caller's environment - --env values still win") {
     TempHome home;
     RunResult r = start_child(home, "e", {"sleep"}, {"--env", "FIXED=keep", "--env", "X=explicit-x"},
                               {"X=old", "Y=old", "FIXED=from-shell"});

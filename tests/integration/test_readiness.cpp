@@ -73,7 +73,7 @@ TEST_CASE("start --wait exits 1 when the process dies before it is ready") {
     CHECK_MESSAGE(contains(r.err, "exit code 4"), describe(r));
 }
 
-TEST_CASE("start --wait exits 4 when readiness does not come within --timeout; the process stays starting") {
+TEST_CASE("start --wait exits 4 when readiness does not come within --timeout - the process stays starting") {
     TempHome home;
     RunResult r = run_pm(home, {"--timeout", "1s", "start", "--name", "mute", "--ready-fd", "3", "--wait", "--",
                                 PM_TEST_CHILD, "sleep"});

@@ -176,7 +176,7 @@ TEST_CASE("deleting a process during its reload completes, and nothing is starte
     CHECK(home.tagged().size() <= 1);  // only pmd itself carries the tag
 }
 
-TEST_CASE("pm reload of an unknown name exits 3; --json gives the error object") {
+TEST_CASE("pm reload of an unknown name exits 3 - --json gives the error object") {
     TempHome home;
     RunResult r = run_pm(home, {"--json", "reload", "nope"});
     CHECK_MESSAGE(r.exit_code == 3, describe(r));
@@ -302,7 +302,7 @@ TEST_CASE("watch settings come from an ecosystem file and survive save and resur
     CHECK(again["watch_status"]["dirs"] == 1);
 }
 
-TEST_CASE("an ecosystem watch path that does not exist fails validation in pmd; nothing starts") {
+TEST_CASE("an ecosystem watch path that does not exist fails validation in pmd - nothing starts") {
     TempHome home;
     TempDir app("pm-watch");
     json doc{{"apps", json::array({json{{"name", "ok"}, {"script", PM_TEST_CHILD}, {"args", json::array({"sleep"})}},

@@ -238,7 +238,7 @@ TEST_CASE("--cron-restart restarts a running process on schedule, recorded as cr
     CHECK(json::parse(show.out)["spec"]["cron_restart"] == "*/2 * * * * *");
 }
 
-TEST_CASE("--cron-restart with --restart never runs a job on schedule; a bad expression exits 2") {
+TEST_CASE("--cron-restart with --restart never runs a job on schedule - a bad expression exits 2") {
     TempHome home;
     std::string runs = home.file("runs");
     RunResult r = run_pm(home, {"start", "--name", "job", "--restart", "never", "--cron-restart", "* * * * * *",

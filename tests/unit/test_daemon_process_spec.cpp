@@ -405,7 +405,7 @@ TEST_CASE("watch paths are normalised, so they prefix-match absolute ignores suc
     CHECK(root_cwd->watch == std::vector<std::string>{"/etc"});
 }
 
-TEST_CASE("a restore accepts a watch path that has gone; a client's start does not") {
+TEST_CASE("a restore accepts a watch path that has gone - a client's start does not") {
     json args = with(with(minimal(), "cwd", "/usr"), "watch", "./gone-since-save/");
     auto strict = sup::spec_from_json(args, "w", g_pool);
     REQUIRE_FALSE(strict.has_value());
