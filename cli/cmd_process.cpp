@@ -26,6 +26,7 @@ struct StartOptions {
     std::string min_uptime, restart_delay, max_backoff, kill_timeout, stop_signal;
     bool shell = false;
     std::string log_buffer, max_log_size, max_memory;
+    std::string out_file, err_file;
     int log_files = -1;
     bool merge_logs = false;
     std::string only;
@@ -140,6 +141,11 @@ Result<json> start_args(const StartOptions& o) {
     if (o.merge_logs) {
         args["merge_logs"] = true;
     }
+    for (auto [key, path] : {std::pair{"out_file", &o.out_file}, std::pair{"err_file", &o.err_file}}) {
+        if (!path->empty()) {
+            args[key] = *path;  // relative to the process's cwd, resolved by pmd
+        }
+    }
     if (!o.cron_restart.empty()) {
         args["cron_restart"] = o.cron_restart;  // checked by pmd
     }
@@ -243,6 +249,8 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
     start->add_option("--max-log-size", o->max_log_size, "rotate log files at this size (default 10M)");
     start->add_option("--log-files", o->log_files, "rotated log files kept (default 5)")
         ->check(CLI::Range(0, 10000));
+    start->add_option("--output,-o", o->out_file, "stdout log file (default $PM_HOME/logs/NAME-out.log)");
+    start->add_option("--error", o->err_file, "stderr log file (default $PM_HOME/logs/NAME-err.log)");
     start->add_option("--ready-fd", o->ready_fd, "online once the process writes a line to this fd (3+)")
         ->check(CLI::Range(3, 63));
     start->add_option("--ready-tcp", o->ready_tcp, "online once 127.0.0.1:PORT accepts connections")

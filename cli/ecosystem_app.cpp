@@ -30,11 +30,11 @@ constexpr std::string_view k_known[] = {
     "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
     "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
     "watch",        "ignore_watch",  "watch_delay",   "ready_fd",      "ready_tcp",
-    "cron_restart",
+    "cron_restart", "out_file",      "error_file",    "err_file",
 };
 // PM2 keys accepted so files work unchanged, but without effect in pm.
 constexpr std::string_view k_ignored[] = {
-    "exec_mode", "out_file", "error_file", "log_file", "log_date_format", "time",
+    "exec_mode", "log_file", "log_date_format", "time",
     "node_args", "interpreter_args", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
 };
@@ -319,6 +319,9 @@ struct AppParser {
             }
         }
         string_key("increment_var", "increment_var");
+        string_key("out_file", "out_file");  // relative to the app's cwd, as in PM2
+        string_key("error_file", "err_file");
+        string_key("err_file", "err_file");
         if (const json* v = get("cron_restart")) {
             if (!v->is_string() || !parse_cron(v->get<std::string>())) {
                 error("cron_restart", "expected a cron expression such as \"0 3 * * *\"");

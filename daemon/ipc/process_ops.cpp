@@ -148,7 +148,7 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
                 args[key] = *it;
             }
         }
-        auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_watch_paths = false});
+        auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_paths = false});
         if (!spec) {
             return spec.error();
         }
@@ -200,7 +200,7 @@ json restore_apps(Services& svc, const json& dump) {
         }
         // A watch path gone since the save must not lose the app: its
         // Watcher reports the path missing and watches for it to come back.
-        auto r = start_app_with(svc, args, running, sup::SpecOptions{.require_watch_paths = false});
+        auto r = start_app_with(svc, args, running, sup::SpecOptions{.require_paths = false});
         if (r) {
             started.push_back(name);
         } else {

@@ -44,13 +44,17 @@ LogFile::~LogFile() { flush(); }
 std::string LogFile::rotated_name(const std::string& path, int n) { return fmt::format("{}.{}", path, n); }
 
 bool LogFile::open_file() {
-    int fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    // O_NONBLOCK: a FIFO without a reader fails (ENXIO) instead of blocking
+    // the loop; a full pipe or tty is a write error. No effect on files.
+    int fd = ::open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0640);
     if (fd < 0) {
         return false;
     }
     m_fd.reset(fd);
     struct stat st {};
-    m_size = ::fstat(fd, &st) == 0 ? st.st_size : 0;
+    bool known = ::fstat(fd, &st) == 0;
+    m_regular = !known || S_ISREG(st.st_mode);
+    m_size = known && m_regular ? st.st_size : 0;
     return true;
 }
 
@@ -148,7 +152,7 @@ void LogFile::flush() {
         m_gap_lines = 0;
         m_gap_bytes = 0;
     }
-    if (m_opts.max_size > 0 && m_size > 0 &&
+    if (m_opts.max_size > 0 && m_regular && m_size > 0 &&
         m_size + static_cast<std::int64_t>(m_buf.size()) > m_opts.max_size) {
         rotate();
     }
@@ -182,7 +186,7 @@ void LogFile::rotate() {
 
 bool LogFile::rotate_now() {
     flush();
-    if (m_degraded || m_size == 0) {
+    if (m_degraded || !m_regular || m_size == 0) {
         return false;
     }
     rotate();
@@ -199,6 +203,9 @@ void LogFile::reopen() {
 
 void LogFile::truncate_all() {
     m_buf.clear();
+    if (!m_regular) {
+        return;  // nothing to empty in /dev/null, and no rotations beside it
+    }
     for (int i = 1; i <= std::max(m_opts.keep, 1); ++i) {
         ::unlink(rotated_name(m_path, i).c_str());
     }

@@ -76,6 +76,7 @@ private:
     std::int64_t m_retry_delay = 1000;
     std::int64_t m_gap_started_unix_ms = 0;
     bool m_at_line_start = true;  // the file's last written byte is a newline
+    bool m_regular = true;        // false for /dev/null, a FIFO, a tty: never rotated
     std::uint64_t m_gap_lines = 0;
     std::uint64_t m_gap_bytes = 0;
 };

@@ -1,8 +1,11 @@
 // LogHub: channels, pipes, files and the follower fan-out.
 #include "daemon/logs/log_hub.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fmt/format.h>
 #include <unordered_set>
 
@@ -52,8 +55,21 @@ LogChannel& LogHub::open_channel(const ChannelIdentity& who, std::size_t instanc
     std::string base = (instances > 1 && !opts.merge)
                            ? fmt::format("{}/{}-{}", m_logs_dir, who.name, who.index)
                            : fmt::format("{}/{}", m_logs_dir, who.name);
-    auto out = acquire_file(base + "-out.log", opts.file);
-    auto err = acquire_file(base + "-err.log", opts.file);
+    auto path_for = [&](const std::string& custom, const char* suffix) {
+        if (custom.empty()) {
+            return base + suffix;
+        }
+        struct stat st {};
+        bool special = ::stat(custom.c_str(), &st) == 0 && !S_ISREG(st.st_mode);
+        if (instances <= 1 || opts.merge || special) {
+            return custom;
+        }
+        std::filesystem::path p(custom);  // out.log -> out-2.log for instance 2
+        return (p.parent_path() / fmt::format("{}-{}{}", p.stem().string(), who.index, p.extension().string()))
+            .string();
+    };
+    auto out = acquire_file(path_for(opts.out_path, "-out.log"), opts.file);
+    auto err = acquire_file(path_for(opts.err_path, "-err.log"), opts.file);
     auto ch = std::make_unique<LogChannel>(
         who, opts.ring_bytes, std::move(out), std::move(err),
         [this](const LogChannel& c, const LogRecord& r) { on_line(c, r); }, [this] { return wall_ms(); });

@@ -25,6 +25,12 @@ struct LogOptions {
     std::size_t ring_bytes = 256 * 1024;
     LogFileOptions file;
     bool merge = false;  // all instances share <name>-out.log / <name>-err.log
+    // Files of the user's choosing (PM2's out_file/error_file), absolute;
+    // empty: <logs>/<name>-out.log. With several instances and no merge,
+    // instance i writes <stem>-i<ext>. A non-regular file (/dev/null) is
+    // used as it is and never rotated.
+    std::string out_path;
+    std::string err_path;
 };
 
 enum class SendResult { sent, full, gone };

@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstring>
 #include <cerrno>
+#include <filesystem>
+#include <utility>
 #include <sys/stat.h>
 
 #include "common/cron.hpp"
@@ -67,6 +69,32 @@ Result<std::int64_t> arg_size(const json& args, std::string_view key, std::int64
     return v;
 }
 
+// "out_file" / "err_file" (PM2's out_file/error_file): a file path, relative
+// to the cwd, made absolute and normal. A client's start checks that its
+// directory exists; a restore accepts it (the file degrades until it does).
+Result<void> parse_log_paths(const json& args, ProcessSpec& spec, const SpecOptions& opts) {
+    for (auto [key, target] : {std::pair{"out_file", &spec.logs.out_path}, std::pair{"err_file", &spec.logs.err_path}}) {
+        auto path = arg_string(args, key, "");
+        if (!path) {
+            return path.error();
+        }
+        if (path->empty()) {
+            continue;
+        }
+        if (path->find('\0') != std::string::npos || path->back() == '/') {
+            return fail(ErrorCode::bad_args, fmt::format("'{}' must name a file", key));
+        }
+        std::string p = normal_watch_path((*path)[0] == '/' ? *path : spec.cwd.str() + "/" + *path);
+        std::string dir = std::filesystem::path(p).parent_path().string();
+        struct stat st {};
+        if (opts.require_paths && (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
+            return fail(ErrorCode::bad_args, fmt::format("{} '{}': directory {} does not exist", key, p, dir));
+        }
+        *target = std::move(p);
+    }
+    return {};
+}
+
 // "watch": true (the cwd), a path, or a list of paths; relative to the cwd.
 // Paths are normalised ("." and ".." resolved lexically) so that they
 // prefix-match absolute ignores such as PM_HOME: "/home/u/./.pm/logs" would
@@ -94,7 +122,7 @@ Result<void> parse_watch(const json& args, ProcessSpec& spec, const SpecOptions&
         }
         p = normal_watch_path(p[0] == '/' ? p : spec.cwd.str() + "/" + p);
         struct stat st {};
-        if (opts.require_watch_paths && ::stat(p.c_str(), &st) != 0) {
+        if (opts.require_paths && ::stat(p.c_str(), &st) != 0) {
             return fail(ErrorCode::bad_args, fmt::format("watch path '{}': {}", p, std::strerror(errno)));
         }
     }
@@ -133,6 +161,8 @@ json ProcessSpec::to_json() const {
         {"max_log_size", logs.file.max_size},
         {"log_files", logs.file.keep},
         {"merge_logs", logs.merge},
+        {"out_file", logs.out_path.empty() ? json(nullptr) : json(logs.out_path)},
+        {"err_file", logs.err_path.empty() ? json(nullptr) : json(logs.err_path)},
         {"max_memory", max_memory},
         {"ready_fd", ready_fd},
         {"ready_tcp", ready_tcp},
@@ -178,6 +208,12 @@ json ProcessSpec::to_args() const {
            {"max_memory", max_memory}};
     if (!cron_restart.empty()) {
         j["cron_restart"] = cron_restart;
+    }
+    if (!logs.out_path.empty()) {
+        j["out_file"] = logs.out_path;
+    }
+    if (!logs.err_path.empty()) {
+        j["err_file"] = logs.err_path;
     }
     if (!env_keys.empty()) {
         // Explicit variables apart: they survive a restart with a new base
@@ -361,6 +397,9 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
         spec.cron_restart = *cron;
     }
     if (auto ok = parse_watch(args, spec, opts); !ok) {
+        return ok.error();
+    }
+    if (auto ok = parse_log_paths(args, spec, opts); !ok) {
         return ok.error();
     }
     return spec;

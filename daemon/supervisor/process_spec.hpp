@@ -52,10 +52,11 @@ struct ProcessSpec {
 
 // How much of the file system spec_from_json checks.
 struct SpecOptions {
-    // A client's start fails on a missing watch path (a typo is caught at
-    // once). Restoring a saved list accepts it: the path may come back, and
-    // the Watcher reports it missing and picks it up when it appears.
-    bool require_watch_paths = true;
+    // A client's start fails on a missing watch path or log file directory
+    // (a typo is caught at once). Restoring a saved list accepts them: the
+    // path may come back; the Watcher picks it up when it appears, and a log
+    // file that cannot be opened degrades (counted, retried).
+    bool require_paths = true;
 };
 
 // Builds a spec from start arguments. `name` must already be resolved.

@@ -388,7 +388,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     CHECK(home.daemons().empty());
 }
 
-TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart and exec_mode works") {
+TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, out_file and exec_mode works") {
     TempHome home;
     json app{{"name", "legacy"},
              {"script", PM_TEST_CHILD},
@@ -397,13 +397,15 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart a
              {"max_memory_restart", "200M"},
              {"exec_mode", "cluster"},
              {"out_file", "/dev/null"},
+             {"error_file", "logs/legacy-err.log"},  // relative to the app's cwd, the file's dir
              {"kill_timeout", 3000},
              {"restart_delay", "250ms"}};
     std::string file = write_apps(make_dir(home, "proj"), {app}, "ecosystem.config.json");
+    make_dir(home, "proj/logs");
     RunResult r = run_pm(home, {"start", file});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: accepted but ignored by pm"), describe(r));
-    CHECK_MESSAGE(contains(r.err, "apps[0].out_file: accepted but ignored by pm"), describe(r));
+    CHECK_MESSAGE(!contains(r.err, "out_file"), describe(r));
     CHECK(online_pid(home, "legacy") > 0);
 
     RunResult show = run_pm(home, {"--json", "show", "legacy"});
@@ -415,6 +417,8 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart a
     CHECK(spec["kill_timeout_ms"] == 3000);
     CHECK(spec["restart_delay_ms"] == 250);
     CHECK(spec["instances"] == 1);
+    CHECK(spec["out_file"] == "/dev/null");
+    CHECK(spec["err_file"] == home.file("proj/logs/legacy-err.log"));
 }
 
 TEST_CASE("pm start FILE --only a,c starts just those apps") {

@@ -441,6 +441,72 @@ TEST_CASE("pmd --log-rotate-cron rotates log files on schedule - a bad expressio
     CHECK_MESSAGE(r.err.find("bad hour field") != std::string::npos, describe(r));
 }
 
+TEST_CASE("--output and --error write the logs to the user's files, relative to the cwd, and rotate there") {
+    TempHome home;
+    TempDir dir;
+    RunResult r = start_child(home, "custom", {"print-both", "3", "sleep"},
+                              {"--cwd", dir.path(), "--output", "app.log", "--error", dir.path() + "/./app-err.log"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    const std::string out = dir.path() + "/app.log";
+    const std::string err = dir.path() + "/app-err.log";
+    wait_file_size(out, static_cast<long long>(numbered("out ", 1, 3).size()), 10s);
+    wait_file_size(err, static_cast<long long>(numbered("err ", 1, 3).size()), 10s);
+    CHECK(read_file(out) == numbered("out ", 1, 3));
+    CHECK(read_file(err) == numbered("err ", 1, 3));
+    CHECK_FALSE(file_exists(home.out_log("custom")));
+    json spec = show_json(home, "custom")["spec"];
+    CHECK(spec["out_file"] == out);  // absolute and normal
+    CHECK(spec["err_file"] == err);
+    RunResult rot = run_pm(home, {"rotateLogs", "custom"});
+    REQUIRE_MESSAGE(rot.exit_code == 0, describe(rot));
+    CHECK(read_file(out + ".1") == numbered("out ", 1, 3));
+    // Kept by save: the resurrected process writes to the same files.
+    REQUIRE(run_pm(home, {"save"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"kill"}).exit_code == 0);
+    REQUIRE(home.wait_pmd_exit(20s).has_value());
+    home.start_pmd({"--resurrect"});
+    wait_file_size(out, static_cast<long long>(numbered("out ", 1, 3).size()), 10s);
+    CHECK(read_file(out) == numbered("out ", 1, 3));
+
+    RunResult missing = start_child(home, "nodir", {"sleep"}, {"--output", "/nonexistent-pm-dir/x.log"});
+    CHECK(missing.exit_code == 2);
+    CHECK_MESSAGE(missing.err.find("directory /nonexistent-pm-dir does not exist") != std::string::npos,
+                  describe(missing));
+}
+
+TEST_CASE("--output with several instances gives each its own file, and merged ones share one") {
+    TempHome home;
+    TempDir dir;
+    REQUIRE(start_child(home, "multi", {"print", "2", "sleep"}, {"-i", "2", "--output", dir.path() + "/m.log"})
+                .exit_code == 0);
+    REQUIRE(start_child(home, "merged", {"print", "2", "sleep"},
+                        {"-i", "2", "--merge-logs", "--output", dir.path() + "/g.log"})
+                .exit_code == 0);
+    const long long two = static_cast<long long>(numbered("line ", 1, 2).size());
+    wait_file_size(dir.path() + "/m-0.log", two, 10s);
+    wait_file_size(dir.path() + "/m-1.log", two, 10s);
+    wait_file_size(dir.path() + "/g.log", 2 * two, 10s);
+    CHECK(read_file(dir.path() + "/m-0.log") == numbered("line ", 1, 2));
+    CHECK(read_file(dir.path() + "/m-1.log") == numbered("line ", 1, 2));
+    CHECK(file_size(dir.path() + "/g.log") == 2 * two);
+}
+
+TEST_CASE("--output /dev/null keeps lines out of files, and /dev/null is never rotated or truncated away") {
+    TempHome home;
+    RunResult r = start_child(home, "quiet", {"print", "2000", "sleep"},
+                              {"--output", "/dev/null", "--max-log-size", "1K", "--log-files", "1"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_lines_out(home, "quiet", 2000, 10s);
+    REQUIRE(run_pm(home, {"rotateLogs"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"flush", "quiet"}).exit_code == 0);
+    struct stat st {};
+    REQUIRE(::stat("/dev/null", &st) == 0);
+    CHECK(S_ISCHR(st.st_mode));
+    CHECK_FALSE(file_exists("/dev/null.1"));
+    CHECK(u64(log_stats(home, "quiet")["out_file"], "rotations") == 0);
+    CHECK(u64(log_stats(home, "quiet")["out_file"], "write_errors") == 0);
+}
+
 TEST_CASE("a full disk degrades only the log file and one drop marker follows the recovery") {
     TempHome home(no_daemon());
     const std::string dir = home.file("logs");

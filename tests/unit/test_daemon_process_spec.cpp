@@ -411,9 +411,33 @@ TEST_CASE("a restore accepts a watch path that has gone - a client's start does 
     REQUIRE_FALSE(strict.has_value());
     CHECK(code_of(strict.error()) == "bad_args");
 
-    auto restored = sup::spec_from_json(args, "w", g_pool, sup::SpecOptions{.require_watch_paths = false});
+    auto restored = sup::spec_from_json(args, "w", g_pool, sup::SpecOptions{.require_paths = false});
     REQUIRE(restored.has_value());
     CHECK(restored->watch == std::vector<std::string>{"/usr/gone-since-save"});
+}
+
+TEST_CASE("out_file and err_file join the cwd, are normalised and survive to_args") {
+    json args = with(with(with(minimal(), "cwd", "/usr"), "out_file", "./lib/../out.log"), "err_file", "/tmp/e.log");
+    auto spec = sup::spec_from_json(args, "l", g_pool);
+    REQUIRE(spec.has_value());
+    CHECK(spec->logs.out_path == "/usr/out.log");
+    CHECK(spec->logs.err_path == "/tmp/e.log");
+    json round = spec->to_args();
+    CHECK(round["out_file"] == "/usr/out.log");
+    CHECK(round["err_file"] == "/tmp/e.log");
+    CHECK_FALSE(sup::spec_from_json(minimal(), "l", g_pool)->to_args().contains("out_file"));
+
+    for (json bad : {json("/usr/"), json(3), json(std::string("a\0b", 3))}) {
+        CAPTURE(bad.dump());
+        auto r = sup::spec_from_json(with(minimal(), "out_file", bad), "l", g_pool);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(code_of(r.error()) == "bad_args");
+    }
+    json gone = with(minimal(), "err_file", "/gone-since-save/e.log");
+    CHECK_FALSE(sup::spec_from_json(gone, "l", g_pool).has_value());
+    auto restored = sup::spec_from_json(gone, "l", g_pool, sup::SpecOptions{.require_paths = false});
+    REQUIRE(restored.has_value());
+    CHECK(restored->logs.err_path == "/gone-since-save/e.log");
 }
 
 }  // TEST_SUITE("supervisor")
