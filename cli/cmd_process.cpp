@@ -8,6 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/ecosystem.hpp"
 #include "cli/render/table.hpp"
+#include "common/date_format.hpp"
 #include "common/units.hpp"
 #include "common/words.hpp"
 
@@ -27,6 +28,8 @@ struct StartOptions {
     bool shell = false;
     std::string log_buffer, max_log_size, max_memory;
     std::string out_file, err_file;
+    std::string log_date_format;
+    bool time = false;
     int log_files = -1;
     bool merge_logs = false;
     std::string only;
@@ -141,6 +144,12 @@ Result<json> start_args(const StartOptions& o) {
     if (o.merge_logs) {
         args["merge_logs"] = true;
     }
+    if (o.time && !o.log_date_format.empty()) {
+        return fail(ErrorCode::usage, "give --time or --log-date-format, not both");
+    }
+    if (o.time || !o.log_date_format.empty()) {
+        args["log_date_format"] = o.time ? std::string(DateFormat::k_time_format) : o.log_date_format;
+    }
     for (auto [key, path] : {std::pair{"out_file", &o.out_file}, std::pair{"err_file", &o.err_file}}) {
         if (!path->empty()) {
             args[key] = *path;  // relative to the process's cwd, resolved by pmd
@@ -251,6 +260,9 @@ void add_process_commands(CLI::App& app, CommandEnv env) {
         ->check(CLI::Range(0, 10000));
     start->add_option("--output,-o", o->out_file, "stdout log file (default $PM_HOME/logs/NAME-out.log)");
     start->add_option("--error", o->err_file, "stderr log file (default $PM_HOME/logs/NAME-err.log)");
+    start->add_flag("--time", o->time, "start each log file line with its local time (YYYY-MM-DDTHH:mm:ss: )");
+    start->add_option("--log-date-format", o->log_date_format,
+                      "start each log file line with the time in this format (moment tokens: YYYY-MM-DD HH:mm:ss.SSS Z)");
     start->add_option("--ready-fd", o->ready_fd, "online once the process writes a line to this fd (3+)")
         ->check(CLI::Range(3, 63));
     start->add_option("--ready-tcp", o->ready_tcp, "online once 127.0.0.1:PORT accepts connections")

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "common/cron.hpp"
+#include "common/date_format.hpp"
 #include "common/names.hpp"
 #include "common/signals.hpp"
 #include "common/units.hpp"
@@ -30,11 +31,12 @@ constexpr std::string_view k_known[] = {
     "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
     "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
     "watch",        "ignore_watch",  "watch_delay",   "ready_fd",      "ready_tcp",
-    "cron_restart", "out_file",      "error_file",    "err_file",
+    "cron_restart", "out_file",      "error_file",    "err_file",      "log_date_format",
+    "time",
 };
 // PM2 keys accepted so files work unchanged, but without effect in pm.
 constexpr std::string_view k_ignored[] = {
-    "exec_mode", "log_file", "log_date_format", "time",
+    "exec_mode", "log_file",
     "node_args", "interpreter_args", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
 };
@@ -322,6 +324,7 @@ struct AppParser {
         string_key("out_file", "out_file");  // relative to the app's cwd, as in PM2
         string_key("error_file", "err_file");
         string_key("err_file", "err_file");
+        log_date();
         if (const json* v = get("cron_restart")) {
             if (!v->is_string() || !parse_cron(v->get<std::string>())) {
                 error("cron_restart", "expected a cron expression such as \"0 3 * * *\"");
@@ -338,6 +341,25 @@ struct AppParser {
                     args[key] = *v;
                 }
             }
+        }
+    }
+
+    // PM2's `time: true` (ISO-like prefix) or `log_date_format` (moment tokens).
+    void log_date() {
+        const json* time = get("time");
+        const json* format = get("log_date_format");
+        if (time != nullptr && !time->is_boolean()) {
+            error("time", "expected true or false");
+            return;
+        }
+        if (format != nullptr) {
+            if (!format->is_string() || !DateFormat::parse(format->get<std::string>())) {
+                error("log_date_format", "expected a date format such as \"YYYY-MM-DD HH:mm:ss\"");
+                return;
+            }
+            args["log_date_format"] = *format;  // wins over time, as in PM2
+        } else if (time != nullptr && time->get<bool>()) {
+            args["log_date_format"] = std::string(DateFormat::k_time_format);
         }
     }
 

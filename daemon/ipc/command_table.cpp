@@ -16,7 +16,7 @@ constexpr std::string_view k_start_args[] = {
     "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
     "max_log_size", "log_files",     "merge_logs",  "out_file",     "err_file",
     "max_memory",   "increment_var", "ready_fd",    "ready_tcp",    "watch",
-    "watch_ignore", "watch_delay",   "cron_restart", "dry_run",
+    "watch_ignore", "watch_delay",   "cron_restart", "log_date_format", "dry_run",
 };
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};

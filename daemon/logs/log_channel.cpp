@@ -4,11 +4,12 @@
 namespace pm::logs {
 
 LogChannel::LogChannel(ChannelIdentity who, std::size_t ring_bytes, std::shared_ptr<LogFile> out,
-                       std::shared_ptr<LogFile> err, Sink sink, WallClock clock)
+                       std::shared_ptr<LogFile> err, std::optional<DateFormat> date, Sink sink, WallClock clock)
     : m_who(std::move(who)),
       m_ring(ring_bytes),
       m_out(std::move(out)),
       m_err(std::move(err)),
+      m_date(std::move(date)),
       m_sink(std::move(sink)),
       m_clock(std::move(clock)) {}
 
@@ -17,7 +18,14 @@ void LogChannel::emit(LogStream s, std::string_view text, bool partial, std::int
     ++m_lines[idx(s)];
     m_bytes[idx(s)] += text.size() + 1;
     if (LogFile* f = file(s)) {
-        f->append_line(text);
+        if (m_date) {
+            m_prefix.clear();
+            m_date->append(m_prefix, now);
+            m_prefix.append(": ");
+            f->append_line(m_prefix, text);
+        } else {
+            f->append_line(text);
+        }
     }
     if (m_sink) {
         m_sink(*this, m_ring.records().back());

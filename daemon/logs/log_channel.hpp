@@ -6,8 +6,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "common/date_format.hpp"
 #include "common/protocol.hpp"
 #include "common/ring_buffer.hpp"
 #include "daemon/logs/line_splitter.hpp"
@@ -26,8 +28,10 @@ public:
     using Sink = std::function<void(const LogChannel&, const LogRecord&)>;
     using WallClock = std::function<std::int64_t()>;  // unix ms
 
+    // `date`: when set, each file line starts "<date>: " (PM2's
+    // log_date_format); the ring and followers keep the exact line.
     LogChannel(ChannelIdentity who, std::size_t ring_bytes, std::shared_ptr<LogFile> out,
-               std::shared_ptr<LogFile> err, Sink sink, WallClock clock);
+               std::shared_ptr<LogFile> err, std::optional<DateFormat> date, Sink sink, WallClock clock);
 
     // Bytes read from the child's stream. Files are flushed by end_of_read().
     void feed(LogStream s, std::string_view bytes);
@@ -58,6 +62,8 @@ private:
     LogRing m_ring;
     std::shared_ptr<LogFile> m_out;
     std::shared_ptr<LogFile> m_err;
+    std::optional<DateFormat> m_date;
+    std::string m_prefix;  // reused for the date prefix
     Sink m_sink;
     WallClock m_clock;
     LineSplitter m_split[2];

@@ -58,7 +58,8 @@ bool LogFile::open_file() {
     return true;
 }
 
-void LogFile::append_line(std::string_view text) {
+void LogFile::append_line(std::string_view prefix, std::string_view text) {
+    m_buf.append(prefix);
     m_buf.append(text);
     m_buf.push_back('\n');
     if (m_buf.size() >= k_flush_threshold) {

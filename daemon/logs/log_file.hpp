@@ -34,8 +34,9 @@ public:
     LogFile(std::string path, LogFileOptions opts, Clock clock);
     ~LogFile();
 
-    // Appends one line (a newline is added). Buffered until flush().
-    void append_line(std::string_view text);
+    // Appends prefix + text + a newline. Buffered until flush().
+    void append_line(std::string_view prefix, std::string_view text);
+    void append_line(std::string_view text) { append_line({}, text); }
     // Writes the buffer out. Called once per pipe read, and on close.
     void flush();
     // Closes and reopens the file (external rotation tools).

@@ -31,6 +31,9 @@ struct LogOptions {
     // used as it is and never rotated.
     std::string out_path;
     std::string err_path;
+    // PM2's log_date_format / --time: each file line starts "<date>: ".
+    // Empty: lines are written exactly as the child wrote them.
+    std::string date_format;
 };
 
 enum class SendResult { sent, full, gone };

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/cron.hpp"
+#include "common/date_format.hpp"
 #include "common/units.hpp"
 #include "daemon/supervisor/watcher.hpp"
 
@@ -163,6 +164,7 @@ json ProcessSpec::to_json() const {
         {"merge_logs", logs.merge},
         {"out_file", logs.out_path.empty() ? json(nullptr) : json(logs.out_path)},
         {"err_file", logs.err_path.empty() ? json(nullptr) : json(logs.err_path)},
+        {"log_date_format", logs.date_format.empty() ? json(nullptr) : json(logs.date_format)},
         {"max_memory", max_memory},
         {"ready_fd", ready_fd},
         {"ready_tcp", ready_tcp},
@@ -214,6 +216,9 @@ json ProcessSpec::to_args() const {
     }
     if (!logs.err_path.empty()) {
         j["err_file"] = logs.err_path;
+    }
+    if (!logs.date_format.empty()) {
+        j["log_date_format"] = logs.date_format;
     }
     if (!env_keys.empty()) {
         // Explicit variables apart: they survive a restart with a new base
@@ -401,6 +406,16 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     }
     if (auto ok = parse_log_paths(args, spec, opts); !ok) {
         return ok.error();
+    }
+    auto date = arg_string(args, "log_date_format", "");
+    if (!date) {
+        return date.error();
+    }
+    if (!date->empty()) {
+        if (auto f = DateFormat::parse(*date); !f) {
+            return f.error();
+        }
+        spec.logs.date_format = *date;
     }
     return spec;
 }

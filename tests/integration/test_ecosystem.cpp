@@ -388,7 +388,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     CHECK(home.daemons().empty());
 }
 
-TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, out_file and exec_mode works") {
+TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, out_file, time and exec_mode works") {
     TempHome home;
     json app{{"name", "legacy"},
              {"script", PM_TEST_CHILD},
@@ -398,6 +398,7 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
              {"exec_mode", "cluster"},
              {"out_file", "/dev/null"},
              {"error_file", "logs/legacy-err.log"},  // relative to the app's cwd, the file's dir
+             {"time", true},
              {"kill_timeout", 3000},
              {"restart_delay", "250ms"}};
     std::string file = write_apps(make_dir(home, "proj"), {app}, "ecosystem.config.json");
@@ -419,6 +420,7 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
     CHECK(spec["instances"] == 1);
     CHECK(spec["out_file"] == "/dev/null");
     CHECK(spec["err_file"] == home.file("proj/logs/legacy-err.log"));
+    CHECK(spec["log_date_format"] == "YYYY-MM-DDTHH:mm:ss");
 }
 
 TEST_CASE("pm start FILE --only a,c starts just those apps") {

@@ -12,6 +12,7 @@
 #include <doctest/doctest.h>
 #include <algorithm>
 #include <random>
+#include <regex>
 
 #include "harness.hpp"
 #include "log_support.hpp"
@@ -505,6 +506,35 @@ TEST_CASE("--output /dev/null keeps lines out of files, and /dev/null is never r
     CHECK_FALSE(file_exists("/dev/null.1"));
     CHECK(u64(log_stats(home, "quiet")["out_file"], "rotations") == 0);
     CHECK(u64(log_stats(home, "quiet")["out_file"], "write_errors") == 0);
+}
+
+TEST_CASE("--time and --log-date-format put the time before each file line, not in pm logs") {
+    TempHome home;
+    REQUIRE(start_child(home, "timed", {"print", "3", "sleep"}, {"--time"}).exit_code == 0);
+    REQUIRE(start_child(home, "custom", {"print", "2", "sleep"}, {"--log-date-format", "[at] HH:mm:ss.SSS"})
+                .exit_code == 0);
+    wait_lines_out(home, "timed", 3, 10s);
+    wait_lines_out(home, "custom", 2, 10s);
+    const std::regex iso(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d: line (\d+))");
+    const std::regex custom(R"(at \d\d:\d\d:\d\d\.\d{3}: line \d+)");
+    wait_until([&] { return split_lines(read_file(home.out_log("timed"))).size() == 3; }, 10s, "3 lines in the file");
+    auto lines = split_lines(read_file(home.out_log("timed")));
+    for (std::size_t k = 0; k < lines.size(); ++k) {
+        std::smatch m;
+        CAPTURE(lines[k]);
+        REQUIRE(std::regex_match(lines[k], m, iso));
+        CHECK(m[1] == std::to_string(k + 1));
+    }
+    wait_until([&] { return split_lines(read_file(home.out_log("custom"))).size() == 2; }, 10s, "2 lines");
+    for (const auto& line : split_lines(read_file(home.out_log("custom")))) {
+        CAPTURE(line);
+        CHECK(std::regex_match(line, custom));
+    }
+    CHECK(pm_logs(home, {"timed", "--raw"}) == numbered("line ", 1, 3));  // the ring keeps the exact bytes
+    CHECK(show_json(home, "timed")["spec"]["log_date_format"] == "YYYY-MM-DDTHH:mm:ss");
+
+    RunResult both = start_child(home, "both", {"sleep"}, {"--time", "--log-date-format", "HH"});
+    CHECK_MESSAGE(both.exit_code == 2, describe(both));
 }
 
 TEST_CASE("a full disk degrades only the log file and one drop marker follows the recovery") {

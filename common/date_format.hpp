@@ -1,0 +1,49 @@
+// DateFormat: the timestamp PM2 puts before each log file line
+// (`log_date_format`, moment.js tokens; `--time` is "YYYY-MM-DDTHH:mm:ss").
+// Tokens: YYYY YY MM M DD D HH H hh h mm m ss s SSS A a ZZ Z, and [text]
+// for literal text; any other character is copied as is. Local time.
+// Hand-written: fmt's chrono formatting speaks strftime, not moment's
+// tokens, and PM2 users' files carry moment formats.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace pm {
+
+class DateFormat {
+public:
+    // PM2's `--time` format.
+    static constexpr std::string_view k_time_format = "YYYY-MM-DDTHH:mm:ss";
+
+    // Fails (bad_args) on an empty format or one over 128 bytes.
+    static Result<DateFormat> parse(std::string_view format);
+
+    // Appends the formatted local time of `unix_ms` to `out`. The broken-down
+    // time is cached per second, so a burst of lines costs one localtime_r.
+    void append(std::string& out, std::int64_t unix_ms) const;
+
+    const std::string& text() const { return m_text; }
+
+private:
+    enum class Token : std::uint8_t {
+        literal, year4, year2, month2, month, day2, day, hour2, hour, hour12_2, hour12, minute2, minute,
+        second2, second, millis, ampm_upper, ampm_lower, offset_colon, offset
+    };
+    struct Part {
+        Token token;
+        std::string literal;
+    };
+
+    std::string m_text;
+    std::vector<Part> m_parts;
+    mutable std::int64_t m_cached_second = INT64_MIN;
+    mutable std::tm m_tm{};
+};
+
+}  // namespace pm
