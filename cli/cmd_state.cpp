@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
 #include <sys/stat.h>
@@ -18,7 +19,8 @@ namespace pm::cli {
 namespace {
 
 // Prints validation problems; returns the exit code (0 when valid).
-int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco) {
+// `starting`: the file was to be started (the message says nothing was).
+int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco, bool starting = true) {
     for (const auto& w : eco.warnings) {
         if (!g.json) {
             std::fprintf(stderr, "pm: %s: warning: %s\n", path.c_str(), w.c_str());
@@ -36,7 +38,7 @@ int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecos
         for (const auto& e : eco.errors) {
             std::fprintf(stderr, "pm: %s: %s\n", path.c_str(), e.c_str());
         }
-        std::fprintf(stderr, "pm: %s is invalid; nothing was started\n", path.c_str());
+        std::fprintf(stderr, "pm: %s is invalid%s\n", path.c_str(), starting ? "; nothing was started" : "");
     }
     return k_exit_usage;
 }
@@ -44,8 +46,7 @@ int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecos
 std::string unit_text(const std::string& pmd) {
     return fmt::format(
         "[Unit]\n"
-        "Description=pm process manager (pmd)\n"
-        "After=default.target\n\n"
+        "Description=pm process manager (pmd)\n\n"
         "[Service]\n"
         "Type=simple\n"
         "Environment=PM_HOME={}\n"
@@ -173,29 +174,50 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
     });
 
     auto install = std::make_shared<bool>(false);
-    auto* startup = app.add_subcommand("startup", "print (or --install) a systemd user unit that resurrects at boot");
-    startup->add_flag("--install", *install, "write ~/.config/systemd/user/pm.service");
-    startup->callback([env, install] {
-        env.action = [install] {
-            std::string unit = unit_text(find_pmd());
-            if (!*install) {
-                std::printf("%s", unit.c_str());
+    auto uninstall = std::make_shared<bool>(false);
+    auto* startup = app.add_subcommand("startup", "print (or --install, --uninstall) a systemd user unit that resurrects at boot");
+    auto* install_flag = startup->add_flag("--install", *install, "write ~/.config/systemd/user/pm.service");
+    startup->add_flag("--uninstall", *uninstall, "remove ~/.config/systemd/user/pm.service (PM2's unstartup)")
+        ->excludes(install_flag);
+    startup->callback([env, install, uninstall] {
+        env.action = [install, uninstall] {
+            if (!*install && !*uninstall) {
+                std::printf("%s", unit_text(find_pmd()).c_str());
                 return k_exit_ok;
             }
             const char* home = std::getenv("HOME");
-            std::string dir = std::string(home != nullptr ? home : "") + "/.config/systemd/user";
-            std::string cmd = "mkdir -p '" + dir + "'";
-            if (std::system(cmd.c_str()) != 0) {
-                std::fprintf(stderr, "pm: unable to create %s\n", dir.c_str());
+            if (home == nullptr || *home != '/') {
+                std::fprintf(stderr, "pm: HOME is not set to an absolute path; no place for a systemd user unit\n");
                 return k_exit_failure;
             }
-            std::ofstream out(dir + "/pm.service");
-            out << unit;
-            if (!out) {
-                std::fprintf(stderr, "pm: unable to write %s/pm.service\n", dir.c_str());
+            std::filesystem::path dir = std::filesystem::path(home) / ".config/systemd/user";
+            std::string unit_path = (dir / "pm.service").string();
+            std::error_code ec;
+            if (*uninstall) {
+                if (!std::filesystem::remove(unit_path, ec)) {
+                    if (ec) {
+                        std::fprintf(stderr, "pm: unable to remove %s: %s\n", unit_path.c_str(), ec.message().c_str());
+                        return k_exit_failure;
+                    }
+                    std::printf("no %s to remove\n", unit_path.c_str());
+                    return k_exit_ok;
+                }
+                std::printf("removed %s\ndisable it with: systemctl --user disable --now pm.service\n",
+                            unit_path.c_str());
+                return k_exit_ok;
+            }
+            std::filesystem::create_directories(dir, ec);
+            if (ec) {
+                std::fprintf(stderr, "pm: unable to create %s: %s\n", dir.c_str(), ec.message().c_str());
                 return k_exit_failure;
             }
-            std::printf("wrote %s/pm.service\nenable it with: systemctl --user enable --now pm.service\n", dir.c_str());
+            std::ofstream out(unit_path);
+            out << unit_text(find_pmd());
+            if (!out.flush()) {
+                std::fprintf(stderr, "pm: unable to write %s\n", unit_path.c_str());
+                return k_exit_failure;
+            }
+            std::printf("wrote %s\nenable it with: systemctl --user enable --now pm.service\n", unit_path.c_str());
             return k_exit_ok;
         };
     });
@@ -241,7 +263,7 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
     validate->callback([env, file] {
         env.action = [g = &env.global, file] {
             Ecosystem eco = load_ecosystem(*file);
-            if (int rc = report_ecosystem(*g, *file, eco); rc != k_exit_ok) {
+            if (int rc = report_ecosystem(*g, *file, eco, false); rc != k_exit_ok) {
                 return rc;
             }
 

@@ -454,7 +454,7 @@ TEST_CASE("pm startup prints a systemd user unit that runs pmd --resurrect for t
     CHECK(home.daemons().empty());  // printing a unit needs no daemon
 }
 
-TEST_CASE("pm startup --install writes the unit under $HOME/.config/systemd/user") {
+TEST_CASE("pm startup --install writes the unit under $HOME/.config/systemd/user and --uninstall removes it") {
     TempHome home(no_daemon());
     std::string fake_home = home.file("user");
     RunResult printed = run_pm(home, {"startup"});
@@ -464,6 +464,16 @@ TEST_CASE("pm startup --install writes the unit under $HOME/.config/systemd/user
     std::string unit = fake_home + "/.config/systemd/user/pm.service";
     CHECK_MESSAGE(contains(r.out, "wrote " + unit), describe(r));
     CHECK(read_file(unit) == printed.out);
+
+    RunResult removed = run_pm(home, {"startup", "--uninstall"}, {"HOME=" + fake_home});
+    REQUIRE_MESSAGE(removed.exit_code == 0, describe(removed));
+    CHECK_MESSAGE(contains(removed.out, "removed " + unit), describe(removed));
+    CHECK_FALSE(file_exists(unit));
+    RunResult again = run_pm(home, {"startup", "--uninstall"}, {"HOME=" + fake_home});
+    CHECK_MESSAGE(again.exit_code == 0, describe(again));  // nothing to remove is not an error
+    CHECK_MESSAGE(contains(again.out, "no " + unit + " to remove"), describe(again));
+    RunResult both = run_pm(home, {"startup", "--install", "--uninstall"}, {"HOME=" + fake_home});
+    CHECK_MESSAGE(both.exit_code == 2, describe(both));
 }
 
 }  // TEST_SUITE
