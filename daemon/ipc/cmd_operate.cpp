@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "common/selector.hpp"
+#include "common/units.hpp"
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/views.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -114,7 +115,7 @@ namespace pm::ipc {
 Result<json> handle_wait(CommandContext& ctx, const json& args) {
     auto insts = resolve_selector(ctx.svc, args);
     auto state_text = arg_string(args, "state", "online");
-    auto timeout = arg_int(args, "timeout", 10000, 0, 24LL * 3600 * 1000);
+    auto timeout = arg_int(args, "timeout", 10000, 0, k_max_duration_ms);  // as pm --timeout allows
     if (!insts || !state_text || !timeout) {
         return !insts ? insts.error() : !state_text ? state_text.error() : timeout.error();
     }

@@ -44,6 +44,9 @@ TEST_CASE("--ready-fd: starting until the process writes its line to fd 3, then 
     RunResult w = run_pm(home, {"--timeout", "10s", "wait", "svc"});
     CHECK_MESSAGE(w.exit_code == 0, describe(w));
     CHECK(instance(home, "svc")["state"] == "online");
+    // Any --timeout pm takes, pmd takes too (it was capped at 24 h: bad_args).
+    RunResult long_wait = run_pm(home, {"--timeout", "2d", "wait", "svc"});
+    CHECK_MESSAGE(long_wait.exit_code == 0, describe(long_wait));
 }
 
 TEST_CASE("--ready-fd with start --wait returns once ready, with exit 0") {
