@@ -1,6 +1,7 @@
 // Signal name table.
 #include "common/signals.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <csignal>
 #include <fmt/format.h>
@@ -19,7 +20,22 @@ constexpr SigName k_signals[] = {
     {SIGPIPE, "PIPE"}, {SIGALRM, "ALRM"}, {SIGTERM, "TERM"}, {SIGCONT, "CONT"},
     {SIGSTOP, "STOP"}, {SIGTSTP, "TSTP"}, {SIGWINCH, "WINCH"}, {SIGBUS, "BUS"},
     {SIGFPE, "FPE"},   {SIGILL, "ILL"},   {SIGTRAP, "TRAP"},  {SIGSYS, "SYS"},
+    {SIGCHLD, "CHLD"}, {SIGTTIN, "TTIN"}, {SIGTTOU, "TTOU"}, {SIGURG, "URG"},
+    {SIGXCPU, "XCPU"}, {SIGXFSZ, "XFSZ"}, {SIGVTALRM, "VTALRM"}, {SIGPROF, "PROF"},
+    {SIGIO, "IO"},     {SIGPWR, "PWR"},
 };
+
+bool same_upper(std::string_view a, std::string_view upper) {
+    if (a.size() != upper.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::toupper(static_cast<unsigned char>(a[i])) != upper[i]) {
+            return false;
+        }
+    }
+    return true;
+}
 
 
 }  // namespace
@@ -34,11 +50,11 @@ Result<int> parse_signal(std::string_view text) {
         return fail(ErrorCode::bad_args, fmt::format("invalid signal number {}", n));
     }
     std::string_view s = text;
-    if (s.substr(0, 3) == "SIG") {
+    if (s.size() > 3 && same_upper(s.substr(0, 3), "SIG")) {  // SIGUSR2, sigusr2, USR2, usr2
         s.remove_prefix(3);
     }
     for (const auto& e : k_signals) {
-        if (e.name == s) {
+        if (same_upper(s, e.name)) {
             return e.sig;
         }
     }

@@ -279,7 +279,7 @@ TEST_CASE("stop_signal accepts names and numbers") {
     CHECK(code_of(bad.error()) == "bad_args");
 }
 
-TEST_CASE("parse_signal reads SIG names bare names and numbers") {
+TEST_CASE("parse_signal reads SIG names, bare names (any case) and numbers") {
     struct Row {
         const char* text;
         int sig;  // 0: rejected
@@ -289,7 +289,9 @@ TEST_CASE("parse_signal reads SIG names bare names and numbers") {
         {"KILL", SIGKILL},    {"SIGUSR1", SIGUSR1}, {"USR2", SIGUSR2}, {"SIGWINCH", SIGWINCH},
         {"1", 1},             {"64", 64},
         {"bogus", 0},         {"0", 0},         {"-1", 0},          {"65", 0},
-        {"", 0},              {"SIG", 0},       {"sigterm", 0},     {"SIGSIGTERM", 0},
+        {"sigterm", SIGTERM}, {"usr2", SIGUSR2}, {"SigHup", SIGHUP}, {"SIGTTIN", SIGTTIN},
+        {"xcpu", SIGXCPU},    {"sig", 0},        {"sigsig", 0},
+        {"", 0},              {"SIG", 0},       {"SIGSIGTERM", 0},
         {"15x", 0},           {"+15", 0},       {" 15", 0},         {"SIGRTMIN", 0},
     };
     for (const auto& row : rows) {
