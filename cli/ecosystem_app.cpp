@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <fmt/format.h>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "common/cron.hpp"
 #include "common/date_format.hpp"
@@ -40,6 +42,15 @@ constexpr std::string_view k_ignored[] = {
     "node_args", "interpreter_args", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
 };
+
+// "~/x" as PM2 reads it: under $HOME.
+std::string expand_home(const std::string& path) {
+    const char* home = std::getenv("HOME");
+    if (path.rfind("~/", 0) == 0 && home != nullptr && *home == '/') {
+        return std::string(home) + path.substr(1);
+    }
+    return path;
+}
 
 bool in(std::string_view key, const auto& list) {
     return std::find(std::begin(list), std::end(list), key) != std::end(list);
@@ -321,9 +332,13 @@ struct AppParser {
             }
         }
         string_key("increment_var", "increment_var");
-        string_key("out_file", "out_file");  // relative to the app's cwd, as in PM2
-        string_key("error_file", "err_file");
-        string_key("err_file", "err_file");
+        for (auto [key, target] : {std::pair{"out_file", "out_file"}, std::pair{"error_file", "err_file"},
+                                   std::pair{"err_file", "err_file"}}) {
+            string_key(key, target);  // relative to the app's cwd, as in PM2
+            if (args.contains(target)) {
+                args[target] = expand_home(args[target].get<std::string>());
+            }
+        }
         log_date();
         if (const json* v = get("cron_restart")) {
             if (!v->is_string() || !parse_cron(v->get<std::string>())) {

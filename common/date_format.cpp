@@ -11,11 +11,29 @@ namespace pm {
 namespace {
 
 // Longest first, so "YYYY" wins over "YY" and "SSS" is one token.
-constexpr std::array<std::pair<std::string_view, int>, 19> k_tokens{{
-    {"YYYY", 1}, {"SSS", 15}, {"YY", 2}, {"MM", 3}, {"DD", 5}, {"HH", 7}, {"hh", 9}, {"mm", 11},
-    {"ss", 13}, {"ZZ", 19}, {"M", 4}, {"D", 6}, {"H", 8}, {"h", 10}, {"m", 12}, {"s", 14},
-    {"A", 16}, {"a", 17}, {"Z", 18},
+constexpr std::array<std::pair<std::string_view, int>, 24> k_tokens{{
+    {"YYYY", 1}, {"MMMM", 20}, {"dddd", 23}, {"SSS", 15}, {"MMM", 21}, {"ddd", 24}, {"YY", 2},
+    {"MM", 3},   {"DD", 5},    {"Do", 22},   {"HH", 7},   {"hh", 9},   {"mm", 11},  {"ss", 13},
+    {"ZZ", 19},  {"M", 4},     {"D", 6},     {"H", 8},    {"h", 10},   {"m", 12},   {"s", 14},
+    {"A", 16},   {"a", 17},    {"Z", 18},
 }};
+constexpr std::string_view k_months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+constexpr std::string_view k_weekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                           "Thursday", "Friday", "Saturday"};
+
+// 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd, 23rd, ..., 31st.
+std::string_view ordinal_suffix(int n) {
+    if (n % 100 >= 11 && n % 100 <= 13) {
+        return "th";
+    }
+    switch (n % 10) {
+        case 1: return "st";
+        case 2: return "nd";
+        case 3: return "rd";
+        default: return "th";
+    }
+}
 
 }  // namespace
 
@@ -89,6 +107,11 @@ void DateFormat::append(std::string& out, std::int64_t unix_ms) const {
             case Token::second2: fmt::format_to(it, "{:02}", tm.tm_sec); break;
             case Token::second: fmt::format_to(it, "{}", tm.tm_sec); break;
             case Token::millis: fmt::format_to(it, "{:03}", static_cast<int>(unix_ms - second * 1000)); break;
+            case Token::month_name: out.append(k_months[tm.tm_mon]); break;
+            case Token::month_short: out.append(k_months[tm.tm_mon].substr(0, 3)); break;
+            case Token::day_ordinal: fmt::format_to(it, "{}{}", tm.tm_mday, ordinal_suffix(tm.tm_mday)); break;
+            case Token::weekday_name: out.append(k_weekdays[tm.tm_wday]); break;
+            case Token::weekday_short: out.append(k_weekdays[tm.tm_wday].substr(0, 3)); break;
             case Token::ampm_upper: out.append(tm.tm_hour < 12 ? "AM" : "PM"); break;
             case Token::ampm_lower: out.append(tm.tm_hour < 12 ? "am" : "pm"); break;
             case Token::offset_colon:

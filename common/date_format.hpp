@@ -1,9 +1,6 @@
-// DateFormat: the timestamp PM2 puts before each log file line
-// (`log_date_format`, moment.js tokens; `--time` is "YYYY-MM-DDTHH:mm:ss").
-// Tokens: YYYY YY MM M DD D HH H hh h mm m ss s SSS A a ZZ Z, and [text]
-// for literal text; any other character is copied as is. Local time.
-// Hand-written: fmt's chrono formatting speaks strftime, not moment's
-// tokens, and PM2 users' files carry moment formats.
+// DateFormat: PM2's log_date_format (moment.js tokens) before each log file
+// line, in local time. Hand-written: fmt speaks strftime, not moment, and
+// PM2 users' files carry moment formats.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +28,12 @@ public:
     const std::string& text() const { return m_text; }
 
 private:
+    // YYYY YY MMMM MMM MM M DD Do D dddd ddd HH H hh h mm m ss s SSS A a Z
+    // ZZ; [text] is literal; any other character is copied as is.
     enum class Token : std::uint8_t {
         literal, year4, year2, month2, month, day2, day, hour2, hour, hour12_2, hour12, minute2, minute,
-        second2, second, millis, ampm_upper, ampm_lower, offset_colon, offset
+        second2, second, millis, ampm_upper, ampm_lower, offset_colon, offset, month_name, month_short,
+        day_ordinal, weekday_name, weekday_short
     };
     struct Part {
         Token token;

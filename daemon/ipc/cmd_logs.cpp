@@ -48,7 +48,7 @@ void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
                 continue;
             }
             logs::LogFile* f = ch.file(s);
-            if (!files_read.insert(f->path()).second) {
+            if (!f->regular() || !files_read.insert(f->path()).second) {
                 continue;  // a file shared by instances (--merge-logs) is read once
             }
             std::size_t skip = ring_count[s == LogStream::out ? 0 : 1];

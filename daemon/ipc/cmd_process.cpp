@@ -275,10 +275,20 @@ Result<json> handle_env(CommandContext& ctx, const json& args) {
     if (sel->empty()) {
         return fail(ErrorCode::not_found, "no processes");
     }
+    // Replies are capped (1 MiB): refuse clearly rather than be cut off.
+    constexpr std::size_t k_max_env_reply = 768 * 1024;
+    std::size_t bytes = 0;
     json out = json::array();
     for (auto* inst : *sel) {
         json env = json::object();
         for (const auto& kv : inst->environment()) {
+            bytes += kv.size() + 8;
+            if (bytes > k_max_env_reply) {
+                return fail(ErrorCode::limit_reached,
+                            fmt::format("the environments of {} instances are too large for one reply; "
+                                        "select fewer (name:index)",
+                                        sel->size()));
+            }
             auto eq = kv.find('=');
             env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
         }

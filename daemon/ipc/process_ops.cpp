@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <utility>
 
 #include "common/names.hpp"
 #include "daemon/error_log.hpp"
@@ -59,6 +61,31 @@ bool any_running(const sup::App& app) {
                        [](const auto& i) { return is_running(i->state()); });
 }
 
+// A user's out_file/err_file inside PM_HOME could be pmd.lock, dump.json,
+// pmd.log or another app's log file, which rotation would rename and flush
+// would truncate: refused. Both sides are compared after realpath().
+Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) {
+    auto real = [](const std::string& p) {
+        std::error_code ec;
+        auto r = std::filesystem::weakly_canonical(p, ec);
+        return ec ? std::filesystem::path(p).lexically_normal().string() : r.string();
+    };
+    std::string home = real(svc.info.home);
+    for (const auto& [key, path] : {std::pair{"out_file", &spec.logs.out_path}, std::pair{"err_file", &spec.logs.err_path}}) {
+        if (path->empty()) {
+            continue;
+        }
+        std::string dir = real(std::filesystem::path(*path).parent_path().string());
+        if (!home.empty() && (dir == home || dir.rfind(home + "/", 0) == 0)) {
+            return fail(ErrorCode::bad_args,
+                        fmt::format("{} '{}' is inside PM_HOME ({}), where pmd keeps its own files; leave it "
+                                    "unset for {}/logs/<name>-out.log, or choose another directory",
+                                    key, *path, home, home));
+        }
+    }
+    return {};
+}
+
 // start_app, with how strictly the spec is checked (see sup::SpecOptions).
 Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts) {
     auto& table = svc.table;
@@ -76,6 +103,9 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
         auto built = sup::spec_from_json(args, *name, svc.pool, spec_opts);
         if (!built) {
             return built.error();
+        }
+        if (auto ok = check_log_paths(svc, *built); !ok) {
+            return ok.error();
         }
         spec = std::make_shared<sup::ProcessSpec>(std::move(*built));
     }
@@ -143,6 +173,14 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
             continue;
         }
         json args = app->spec->to_args();
+        bool new_base = change.contains("env_base") && !change["env_base"].is_null();
+        if (!new_base && change.contains("env") && !change["env"].is_null()) {
+            // The old base holds the old explicit values too: drop them, so
+            // that a key the new env leaves out is really gone.
+            for (const auto& k : app->spec->env_keys) {
+                args["env_base"].erase(k);
+            }
+        }
         for (const char* key : {"env_base", "env"}) {
             if (auto it = change.find(key); it != change.end() && !it->is_null()) {
                 args[key] = *it;

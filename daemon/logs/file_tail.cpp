@@ -16,12 +16,14 @@ namespace {
 // Appends up to `want` last lines of one file (newest first) to `out`.
 void tail_one(const std::string& path, std::size_t want, std::size_t& budget,
               std::vector<std::string>& out) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    // O_NONBLOCK: opening a FIFO (a user's out_file) must not wait for a
+    // writer on the loop thread; only regular files have a tail to read.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (!fd.valid()) {
         return;
     }
     struct stat st {};
-    if (::fstat(fd.get(), &st) != 0) {
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return;
     }
     off_t pos = st.st_size;

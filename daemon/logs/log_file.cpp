@@ -153,7 +153,7 @@ void LogFile::flush() {
         m_gap_lines = 0;
         m_gap_bytes = 0;
     }
-    if (m_opts.max_size > 0 && m_regular && m_size > 0 &&
+    if (m_opts.max_size > 0 && m_regular && !m_rotation_off && m_size > 0 &&
         m_size + static_cast<std::int64_t>(m_buf.size()) > m_opts.max_size) {
         rotate();
     }
@@ -166,36 +166,46 @@ void LogFile::flush() {
     }
 }
 
-void LogFile::rotate() {
+bool LogFile::rotate() {
     // name.log.(K-1) -> name.log.K, ..., name.log -> name.log.1
+    int rc = 0;
     if (m_opts.keep <= 0) {
-        m_fd.reset();
-        ::unlink(m_path.c_str());
+        rc = ::unlink(m_path.c_str());
     } else {
         ::unlink(rotated_name(m_path, m_opts.keep).c_str());
         for (int i = m_opts.keep - 1; i >= 1; --i) {
             ::rename(rotated_name(m_path, i).c_str(), rotated_name(m_path, i + 1).c_str());
         }
-        ::rename(m_path.c_str(), rotated_name(m_path, 1).c_str());
-        m_fd.reset();
+        rc = ::rename(m_path.c_str(), rotated_name(m_path, 1).c_str());
     }
+    if (rc != 0 && errno != ENOENT) {  // a file removed by someone else: just open a new one
+        // E.g. a user's file in a directory we may not write: the file would
+        // be "rotated" again at every flush. Keep appending; stop rotating
+        // until reloadLogs.
+        m_rotation_off = true;
+        report_error(ErrorKind::log_write, fmt::format("{}: unable to rotate ({}); not rotating it until reloadLogs",
+                                                       m_path, std::strerror(errno)));
+        return false;
+    }
+    m_fd.reset();
     ++m_stats.rotations;
     if (!open_file()) {
         enter_degraded(errno, {});
     }
+    return true;
 }
 
 bool LogFile::rotate_now() {
     flush();
-    if (m_degraded || !m_regular || m_size == 0) {
+    if (m_degraded || !m_regular || m_rotation_off || m_size == 0) {
         return false;
     }
-    rotate();
-    return true;
+    return rotate();
 }
 
 void LogFile::reopen() {
     flush();
+    m_rotation_off = false;
     m_fd.reset();
     if (!open_file()) {
         enter_degraded(errno, {});

@@ -50,6 +50,7 @@ public:
     const std::string& path() const { return m_path; }
     const LogFileStats& stats() const { return m_stats; }
     bool degraded() const { return m_degraded; }
+    bool regular() const { return m_regular; }
     std::size_t buffered() const { return m_buf.size(); }
     void set_options(LogFileOptions opts) { m_opts = opts; }
     int keep() const { return m_opts.keep; }
@@ -59,7 +60,7 @@ public:
 
 private:
     bool open_file();
-    void rotate();
+    bool rotate();  // false (and rotation off until reopen) when the file cannot be moved
     bool write_out(std::string_view bytes);
     bool write_out_marker(std::string_view marker);
     void drop(std::string_view bytes);
@@ -78,6 +79,7 @@ private:
     std::int64_t m_gap_started_unix_ms = 0;
     bool m_at_line_start = true;  // the file's last written byte is a newline
     bool m_regular = true;        // false for /dev/null, a FIFO, a tty: never rotated
+    bool m_rotation_off = false;  // a rotation failed (rename refused): until reopen()
     std::uint64_t m_gap_lines = 0;
     std::uint64_t m_gap_bytes = 0;
 };

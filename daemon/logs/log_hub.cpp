@@ -291,27 +291,23 @@ std::size_t LogHub::reopen_files() {
 }
 
 std::size_t LogHub::rotate_files(const std::vector<std::uint64_t>* ids) {
-    std::vector<LogFile*> files;  // each once: merged files are shared
-    std::unordered_set<LogFile*> seen;
-    if (ids == nullptr) {
-        for (auto& [path, weak] : m_files) {
-            if (auto f = weak.lock()) {
-                files.push_back(f.get());  // the channels keep it alive
-            }
-        }
-    } else {
+    std::unordered_set<const LogFile*> selected;  // the selected channels' files
+    if (ids != nullptr) {
         for (std::uint64_t id : *ids) {
-            const LogChannel* ch = channel(id);
-            for (LogStream s : {LogStream::out, LogStream::err}) {
-                LogFile* f = ch != nullptr ? ch->file(s) : nullptr;
-                if (f != nullptr && seen.insert(f).second) {
-                    files.push_back(f);
-                }
+            if (const LogChannel* ch = channel(id)) {
+                selected.insert(ch->file(LogStream::out));
+                selected.insert(ch->file(LogStream::err));
             }
         }
     }
+    std::vector<std::shared_ptr<LogFile>> files;  // each once: merged files are shared
+    for (auto& [path, weak] : m_files) {
+        if (auto f = weak.lock(); f && (ids == nullptr || selected.count(f.get()) != 0)) {
+            files.push_back(std::move(f));
+        }
+    }
     std::size_t n = 0;
-    for (LogFile* f : files) {
+    for (const auto& f : files) {
         n += f->rotate_now() ? 1 : 0;
     }
     return n;

@@ -244,6 +244,9 @@ std::vector<std::string> Instance::environment() const {
     const std::string& var = m_spec->increment_var;
     for (const auto& e : m_spec->env) {
         std::string_view kv = e.view();
+        if (kv.starts_with("PM_INSTANCE=") || kv.starts_with("PM_ID=")) {
+            continue;  // pmd's own, below: one value, the one pm env shows
+        }
         if (!var.empty() && kv.size() > var.size() && kv.substr(0, var.size()) == var && kv[var.size()] == '=') {
             long long base = std::atoll(e.c_str() + var.size() + 1);
             env.push_back(fmt::format("{}={}", var, base + m_index));  // PORT=3002 for instance 2 of 3000

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <utility>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/cron.hpp"
 #include "common/date_format.hpp"
@@ -85,11 +86,29 @@ Result<void> parse_log_paths(const json& args, ProcessSpec& spec, const SpecOpti
         if (path->find('\0') != std::string::npos || path->back() == '/') {
             return fail(ErrorCode::bad_args, fmt::format("'{}' must name a file", key));
         }
+        if (*path == "NULL") {  // PM2's keyword for no file
+            *path = "/dev/null";
+        }
         std::string p = normal_watch_path((*path)[0] == '/' ? *path : spec.cwd.str() + "/" + *path);
         std::string dir = std::filesystem::path(p).parent_path().string();
         struct stat st {};
         if (opts.require_paths && (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))) {
             return fail(ErrorCode::bad_args, fmt::format("{} '{}': directory {} does not exist", key, p, dir));
+        }
+        // pmd as root creates, renames and unlinks there: another user who can
+        // change that directory could point those at any file.
+        bool others_write = st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0);
+        if (opts.require_paths && ::geteuid() == 0 && others_write) {
+            return fail(ErrorCode::bad_args,
+                        fmt::format("{} '{}': pmd runs as root and will not manage files in {}, which another user "
+                                    "can change; use a directory owned by root",
+                                    key, p, dir));
+        }
+        if (opts.require_paths && ::lstat(p.c_str(), &st) == 0 && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode))) {
+            // Log files are opened O_NOFOLLOW (/dev/stdout is a symlink too).
+            return fail(ErrorCode::bad_args,
+                        fmt::format("{} '{}' is a {}; give a file", key, p,
+                                    S_ISDIR(st.st_mode) ? "directory" : "symbolic link"));
         }
         *target = std::move(p);
     }

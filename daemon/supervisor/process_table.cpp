@@ -92,6 +92,22 @@ void ProcessTable::stop_scheduled_restarts() {
     }
 }
 
+namespace {
+
+// `text` as an fnmatch pattern that matches only itself.
+std::string glob_escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '*' || c == '?' || c == '[' || c == '\\') {
+            out.push_back('\\');
+        }
+        out.push_back(c);
+    }
+    return out;
+}
+
+}  // namespace
+
 void ProcessTable::sync_watcher(App& app) {
     const ProcessSpec& s = *app.spec;
     if (s.watch.empty() || m_watch_stopped) {
@@ -100,6 +116,14 @@ void ProcessTable::sync_watcher(App& app) {
     }
     WatchOptions opts{s.watch, m_watch_ignore, s.watch_delay_ms};
     opts.ignore.insert(opts.ignore.end(), s.watch_ignore.begin(), s.watch_ignore.end());
+    // The app's own log files (out_file/err_file) and their rotations: a line
+    // written there must not restart it, which would write a line, ...
+    for (const std::string* log : {&s.logs.out_path, &s.logs.err_path}) {
+        if (!log->empty()) {
+            opts.ignore.push_back(*log);
+            opts.ignore.push_back(glob_escape(*log) + ".*");
+        }
+    }
     if (app.watcher && app.watcher->options() == opts) {
         return;
     }

@@ -85,6 +85,12 @@ bool watch_ignored(const std::string& root, const std::string& path, const std::
     }
     for (const auto& pat : ignore) {
         if (!pat.empty() && pat[0] == '/') {
+            if (pat.find_first_of("*?[") != std::string::npos) {  // an absolute glob: the whole path
+                if (::fnmatch(pat.c_str(), path.c_str(), 0) == 0) {
+                    return true;
+                }
+                continue;
+            }
             if (path == pat || (path.size() > pat.size() && path.compare(0, pat.size(), pat) == 0 &&
                                 (pat.back() == '/' || path[pat.size()] == '/'))) {
                 return true;

@@ -390,6 +390,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
 
 TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, out_file, time and exec_mode works") {
     TempHome home;
+    TempDir app_dir;  // log files may not go inside PM_HOME
     json app{{"name", "legacy"},
              {"script", PM_TEST_CHILD},
              {"args", "sleep"},
@@ -397,12 +398,12 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
              {"max_memory_restart", "200M"},
              {"exec_mode", "cluster"},
              {"out_file", "/dev/null"},
-             {"error_file", "logs/legacy-err.log"},  // relative to the app's cwd, the file's dir
+             {"cwd", app_dir.path()},
+             {"error_file", "legacy-err.log"},  // relative to the app's cwd
              {"time", true},
              {"kill_timeout", 3000},
              {"restart_delay", "250ms"}};
     std::string file = write_apps(make_dir(home, "proj"), {app}, "ecosystem.config.json");
-    make_dir(home, "proj/logs");
     RunResult r = run_pm(home, {"start", file});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: accepted but ignored by pm"), describe(r));
@@ -419,7 +420,7 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
     CHECK(spec["restart_delay_ms"] == 250);
     CHECK(spec["instances"] == 1);
     CHECK(spec["out_file"] == "/dev/null");
-    CHECK(spec["err_file"] == home.file("proj/logs/legacy-err.log"));
+    CHECK(spec["err_file"] == app_dir.file("legacy-err.log"));
     CHECK(spec["log_date_format"] == "YYYY-MM-DDTHH:mm:ss");
 }
 

@@ -14,6 +14,7 @@
 #include <random>
 #include <regex>
 
+#include "common/fd.hpp"
 #include "harness.hpp"
 #include "log_support.hpp"
 
@@ -469,6 +470,22 @@ TEST_CASE("--output and --error write the logs to the user's files, relative to 
     wait_file_size(out, static_cast<long long>(numbered("out ", 1, 3).size()), 10s);
     CHECK(read_file(out) == numbered("out ", 1, 3));
 
+    // pmd's own files (pmd.lock, dump.json, other apps' logs) are off limits.
+    for (const std::string& inside : {home.file("dump.json"), home.file("logs/other-out.log"), home.path() + "/"}) {
+        CAPTURE(inside);
+        RunResult refused = start_child(home, "mine", {"sleep"}, {"--error", inside});
+        CHECK(refused.exit_code == 2);
+        bool named = refused.err.find("PM_HOME") != std::string::npos ||
+                     refused.err.find("must name a file") != std::string::npos;
+        CHECK_MESSAGE(named, describe(refused));
+    }
+    if (::geteuid() == 0) {  // as root, pmd will not rotate in a directory another user controls
+        std::filesystem::create_directory(dir.file("theirs"));
+        REQUIRE(::chown(dir.file("theirs").c_str(), 65534, 65534) == 0);
+        RunResult theirs = start_child(home, "theirs", {"sleep"}, {"--output", dir.file("theirs/x.log")});
+        CHECK(theirs.exit_code == 2);
+        CHECK_MESSAGE(theirs.err.find("another user") != std::string::npos, describe(theirs));
+    }
     RunResult missing = start_child(home, "nodir", {"sleep"}, {"--output", "/nonexistent-pm-dir/x.log"});
     CHECK(missing.exit_code == 2);
     CHECK_MESSAGE(missing.err.find("directory /nonexistent-pm-dir does not exist") != std::string::npos,
@@ -492,20 +509,61 @@ TEST_CASE("--output with several instances gives each its own file, and merged o
     CHECK(file_size(dir.path() + "/g.log") == 2 * two);
 }
 
-TEST_CASE("--output /dev/null keeps lines out of files, and /dev/null is never rotated or truncated away") {
+TEST_CASE("--output /dev/null keeps lines out of files and in pm logs") {
     TempHome home;
-    RunResult r = start_child(home, "quiet", {"print", "2000", "sleep"},
-                              {"--output", "/dev/null", "--max-log-size", "1K", "--log-files", "1"});
+    RunResult r = start_child(home, "quiet", {"print", "20", "sleep"}, {"--output", "/dev/null"});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
-    wait_lines_out(home, "quiet", 2000, 10s);
-    REQUIRE(run_pm(home, {"rotateLogs"}).exit_code == 0);
-    REQUIRE(run_pm(home, {"flush", "quiet"}).exit_code == 0);
-    struct stat st {};
-    REQUIRE(::stat("/dev/null", &st) == 0);
-    CHECK(S_ISCHR(st.st_mode));
-    CHECK_FALSE(file_exists("/dev/null.1"));
-    CHECK(u64(log_stats(home, "quiet")["out_file"], "rotations") == 0);
+    wait_lines_out(home, "quiet", 20, 10s);
+    CHECK(pm_logs(home, {"quiet", "--raw", "--lines", "100"}) == numbered("line ", 1, 20));
+    CHECK_FALSE(file_exists(home.out_log("quiet")));
     CHECK(u64(log_stats(home, "quiet")["out_file"], "write_errors") == 0);
+}
+
+// A FIFO stands for every non-regular file (/dev/null, a tty): pm must never
+// rename, truncate or rotate it, and never block the loop on it.
+TEST_CASE("an --output FIFO is written as it is, never rotated or truncated, and never blocks pmd") {
+    TempHome home;
+    TempDir dir;
+    const std::string fifo = dir.file("pipe");
+    REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+    pm::UniqueFd reader(::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+    REQUIRE(reader.valid());
+    RunResult r = start_child(home, "piped", {"print", "2000", "sleep"},
+                              {"--output", fifo, "--max-log-size", "1K", "--log-files", "1"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_lines_out(home, "piped", 2000, 10s);
+    std::string got;
+    wait_until(
+        [&] {
+            char buf[65536];
+            for (ssize_t n; (n = ::read(reader.get(), buf, sizeof buf)) > 0;) {
+                got.append(buf, static_cast<std::size_t>(n));
+            }
+            return got.size() >= numbered("line ", 1, 2000).size();
+        },
+        10s, "every line through the FIFO");
+    CHECK(got == numbered("line ", 1, 2000));  // 19 KB: well past --max-log-size, not rotated
+    REQUIRE(run_pm(home, {"rotateLogs"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"flush", "piped"}).exit_code == 0);
+    struct stat st {};
+    REQUIRE(::stat(fifo.c_str(), &st) == 0);
+    CHECK(S_ISFIFO(st.st_mode));
+    CHECK_FALSE(file_exists(fifo + ".1"));
+    CHECK(u64(log_stats(home, "piped")["out_file"], "rotations") == 0);
+
+    // A FIFO nobody reads: pmd cannot open it for writing (counted), and
+    // pm logs, which reads files past the ring, must not open it and wait
+    // for a writer on the loop thread.
+    const std::string lonely = dir.file("lonely");
+    REQUIRE(::mkfifo(lonely.c_str(), 0600) == 0);
+    RunResult l = start_child(home, "lonely", {"print", "3", "sleep"}, {"--output", lonely});
+    REQUIRE_MESSAGE(l.exit_code == 0, describe(l));
+    wait_lines_out(home, "lonely", 3, 10s);
+    RunResult logs = run_pm(home, {"logs", "lonely", "--raw", "--lines", "1000"}, {}, 10s);
+    CHECK_MESSAGE(logs.exit_code == 0, describe(logs));
+    CHECK(logs.out == numbered("line ", 1, 3));
+    RunResult ping = run_pm(home, {"ping"}, {}, 10s);
+    CHECK_MESSAGE(ping.exit_code == 0, describe(ping));
 }
 
 TEST_CASE("--time and --log-date-format put the time before each file line, not in pm logs") {

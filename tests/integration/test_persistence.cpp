@@ -234,6 +234,24 @@ TEST_CASE("restart --update-env gives the process the caller's environment - --e
     CHECK(has(env_of(), "Y=new"));
 }
 
+TEST_CASE("a restart request with only env replaces the explicit variables, and PM_ID stays pmd's") {
+    TempHome home;
+    REQUIRE(start_child(home, "e", {"sleep"}, {"--env", "A=1", "--env", "B=2", "--env", "PM_ID=99"}).exit_code == 0);
+    json before = instance(home, "e");
+    json reply = request(home, "restart", json{{"selector", "e"}, {"env", {{"A", "3"}}}});
+    REQUIRE_MESSAGE(reply.value("ok", false), reply.dump());
+    json inst = wait_instance(
+        home, "e", [&](const json& i) { return i["state"] == "online" && i["pid"] != before["pid"]; }, "restarted");
+    auto env = proc_strings(inst["pid"].get<pid_t>(), "environ");
+    auto count = [&](const std::string& prefix) {
+        return std::count_if(env.begin(), env.end(), [&](const std::string& kv) { return kv.rfind(prefix, 0) == 0; });
+    };
+    CHECK(std::find(env.begin(), env.end(), "A=3") != env.end());
+    CHECK(count("B=") == 0);  // left out of the new env: gone, not kept through the old base
+    CHECK(count("PM_ID=") == 1);  // one value, pmd's, as pm env shows
+    CHECK(std::find(env.begin(), env.end(), "PM_ID=" + std::to_string(inst["id"].get<int>())) != env.end());
+}
+
 TEST_CASE("start of a running name with different --env values is already_exists, not already_running") {
     TempHome home;
     REQUIRE(start_child(home, "e", {"sleep"}, {"--env", "A=1"}).exit_code == 0);

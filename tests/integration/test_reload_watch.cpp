@@ -252,6 +252,27 @@ TEST_CASE("watching PM_HOME itself: pmd's own files (logs, dump) never restart t
     CHECK(instance(home, "w")["pid"] == pid);
 }
 
+TEST_CASE("the app's own --output file inside its watched tree, and its rotations, never restart it") {
+    TempHome home;
+    TempDir src("pm-watch");
+    std::filesystem::create_directories(src.file("logs"));
+    RunResult r = start_child(home, "w", {"stamps", "1000000", "20"},
+                              {"--watch=" + src.path(), "--watch-delay", "50ms", "--output",
+                               src.file("logs/out.log"), "--max-log-size", "2K"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    require_online(home, "w");
+    pid_t pid = instance(home, "w")["pid"].get<pid_t>();
+    // A line every 20 ms, and a rotation every ~60 lines: out.log.1 comes and goes.
+    wait_until([&] { return file_exists(src.file("logs/out.log.1")); }, 10s, "a rotation in the watched tree");
+    wait_watch(home, "w", "ignored", "the log writes seen and ignored");
+    json ws = watch_status(home, "w");
+    CHECK(ws["fires"] == 0);
+    CHECK(instance(home, "w")["pid"] == pid);
+    write_text(src.file("app.js"), "x");  // a real change still restarts
+    json fired = wait_watch(home, "w", "fires", "a restart for app.js");
+    CHECK(fired["last_change"] == src.file("app.js"));
+}
+
 TEST_CASE("a stopped watched process stays stopped when files change") {
     TempHome home;
     TempDir src("pm-watch");

@@ -53,6 +53,11 @@ TEST_CASE("moment tokens give the local time") {
     CHECK(format("hh:mm A, h a", k_afternoon) == "04:33 PM, 4 pm");
     CHECK(format("[YYYY at] HH", k_morning) == "YYYY at 03");
     CHECK(format("SSS", k_morning) == "007");
+    // Names, as PM2 formats like "DD MMM YYYY" use them (English).
+    CHECK(format("DD MMM YYYY HH:mm", k_afternoon) == "22 Nov 2026 16:33");
+    CHECK(format("dddd, MMMM Do", k_afternoon) == "Sunday, November 22nd");
+    CHECK(format("ddd Do", k_morning) == "Fri 2nd");
+    CHECK(format("Do", k_morning + 9LL * 86400000) == "11th");
 }
 
 TEST_CASE("the offset follows the time zone") {

@@ -98,6 +98,31 @@ TEST_CASE("log file writes appended lines on flush") {
     }
 }
 
+TEST_CASE("a rotation that cannot move the file keeps appending, stops retrying, and resumes after reopen") {
+    TempDir dir("pm-logfile");
+    const std::string path = dir / "app.log";
+    LogFileOptions opts;
+    opts.max_size = 20;
+    opts.keep = 1;
+    LogFile f(path, opts, [] { return std::int64_t{0}; });
+    const std::string r1 = LogFile::rotated_name(path, 1);
+    fs::create_directories(r1 + "/in-the-way");  // rename(app.log, app.log.1) fails: a non-empty directory
+    for (int i = 0; i < 5; ++i) {
+        f.append_line("line-000" + std::to_string(i));
+        f.flush();
+    }
+    CHECK(read_file(path) == "line-0000\nline-0001\nline-0002\nline-0003\nline-0004\n");  // nothing lost
+    CHECK(f.stats().rotations == 0);
+    CHECK_FALSE(f.rotate_now());  // off until reopen: no rename storm at every flush
+    CHECK_FALSE(f.degraded());
+
+    fs::remove_all(r1);
+    f.reopen();
+    CHECK(f.rotate_now());
+    CHECK(f.stats().rotations == 1);
+    CHECK(read_file(r1) == "line-0000\nline-0001\nline-0002\nline-0003\nline-0004\n");
+}
+
 TEST_CASE("log file rotates by rename when it would exceed max_size and keeps K") {
     TempDir dir("pm-logfile");
     std::int64_t now = 0;

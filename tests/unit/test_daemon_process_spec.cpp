@@ -429,7 +429,8 @@ TEST_CASE("out_file and err_file join the cwd, are normalised and survive to_arg
     CHECK(round["err_file"] == "/tmp/e.log");
     CHECK_FALSE(sup::spec_from_json(minimal(), "l", g_pool)->to_args().contains("out_file"));
 
-    for (json bad : {json("/usr/"), json(3), json(std::string("a\0b", 3))}) {
+    CHECK(sup::spec_from_json(with(minimal(), "out_file", "NULL"), "l", g_pool)->logs.out_path == "/dev/null");
+    for (json bad : {json("/usr/"), json(3), json(std::string("a\0b", 3)), json("/usr"), json("/dev/stdout")}) {
         CAPTURE(bad.dump());
         auto r = sup::spec_from_json(with(minimal(), "out_file", bad), "l", g_pool);
         REQUIRE_FALSE(r.has_value());
