@@ -194,6 +194,10 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
             std::string unit_path = (dir / "pm.service").string();
             std::error_code ec;
             if (*uninstall) {
+                // What `systemctl --user disable` removes, so that no dangling
+                // link is left once the unit file is gone.
+                std::string wants = (dir / "default.target.wants/pm.service").string();
+                bool unlinked = std::filesystem::is_symlink(wants, ec) && std::filesystem::remove(wants, ec);
                 if (!std::filesystem::remove(unit_path, ec)) {
                     if (ec) {
                         std::fprintf(stderr, "pm: unable to remove %s: %s\n", unit_path.c_str(), ec.message().c_str());
@@ -202,8 +206,9 @@ void add_state_commands(CLI::App& app, CommandEnv env) {
                     std::printf("no %s to remove\n", unit_path.c_str());
                     return k_exit_ok;
                 }
-                std::printf("removed %s\ndisable it with: systemctl --user disable --now pm.service\n",
-                            unit_path.c_str());
+                std::printf("removed %s%s\nstop a running one with: systemctl --user daemon-reload && "
+                            "systemctl --user stop pm.service\n",
+                            unit_path.c_str(), unlinked ? " and its default.target.wants link" : "");
                 return k_exit_ok;
             }
             std::filesystem::create_directories(dir, ec);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 
 #include "harness.hpp"
@@ -483,10 +484,15 @@ TEST_CASE("pm startup --install writes the unit under $HOME/.config/systemd/user
     CHECK_MESSAGE(contains(r.out, "wrote " + unit), describe(r));
     CHECK(read_file(unit) == printed.out);
 
+    // As `systemctl --user enable` leaves it:
+    std::string wants = fake_home + "/.config/systemd/user/default.target.wants/pm.service";
+    std::filesystem::create_directories(fake_home + "/.config/systemd/user/default.target.wants");
+    std::filesystem::create_symlink(unit, wants);
     RunResult removed = run_pm(home, {"startup", "--uninstall"}, {"HOME=" + fake_home});
     REQUIRE_MESSAGE(removed.exit_code == 0, describe(removed));
-    CHECK_MESSAGE(contains(removed.out, "removed " + unit), describe(removed));
+    CHECK_MESSAGE(contains(removed.out, "removed " + unit + " and its default.target.wants link"), describe(removed));
     CHECK_FALSE(file_exists(unit));
+    CHECK_FALSE(std::filesystem::is_symlink(wants));
     RunResult again = run_pm(home, {"startup", "--uninstall"}, {"HOME=" + fake_home});
     CHECK_MESSAGE(again.exit_code == 0, describe(again));  // nothing to remove is not an error
     CHECK_MESSAGE(contains(again.out, "no " + unit + " to remove"), describe(again));
