@@ -410,7 +410,7 @@ TEST_CASE("pm rotateLogs moves the written lines to .1 for that process only and
     CHECK(u64(log_stats(home, "rot")["out_file"], "rotations") == 1);
     CHECK(read_file(home.out_log("other")) == numbered("line ", 1, 3));  // not selected
     CHECK_FALSE(file_exists(home.out_log("other") + ".1"));
-    // pm logs still serves the old lines (ring, then the rotated file).
+    // pm logs still shows the old lines (from the ring).
     CHECK(pm_logs(home, {"rot", "--raw"}) == numbered("line ", 1, 5));
 
     RunResult again = run_pm(home, {"rotateLogs"});
