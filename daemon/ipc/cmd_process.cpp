@@ -74,27 +74,12 @@ Result<json> handle_stop(CommandContext& ctx, const json& args) {
     return reply_when(ctx, ids_of(*sel), [](const Instance& i) { return !is_running(i.state()); });
 }
 
-namespace {
-
-// With "env_base" or "env" (restart/reload --update-env), the selected apps
-// take them as their new environment before they restart.
-Result<void> maybe_update_env(Services& svc, const std::vector<Instance*>& sel, const json& args) {
-    for (const char* key : {"env_base", "env"}) {
-        if (auto it = args.find(key); it != args.end() && !it->is_null()) {
-            return update_env(svc, sel, args);
-        }
-    }
-    return {};
-}
-
-}  // namespace
-
 Result<json> handle_restart(CommandContext& ctx, const json& args) {
     auto sel = resolve_selector(ctx.svc, args);
     if (!sel) {
         return sel.error();
     }
-    if (auto ok = maybe_update_env(ctx.svc, *sel, args); !ok) {
+    if (auto ok = update_env(ctx.svc, *sel, args); !ok) {
         return ok.error();
     }
     for (auto* i : *sel) {
@@ -194,7 +179,7 @@ Result<json> handle_reload(CommandContext& ctx, const json& args) {
     if (!sel || !timeout) {
         return !sel ? sel.error() : timeout.error();
     }
-    if (auto ok = maybe_update_env(ctx.svc, *sel, args); !ok) {
+    if (auto ok = update_env(ctx.svc, *sel, args); !ok) {
         return ok.error();
     }
     for (auto* i : *sel) {

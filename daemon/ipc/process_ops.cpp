@@ -166,6 +166,15 @@ Result<json> start_app(Services& svc, const json& args, bool start_now) {
 }
 
 Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& change) {
+    auto given = [&](const char* key) -> const json* {
+        auto it = change.find(key);
+        return it == change.end() || it->is_null() ? nullptr : &*it;
+    };
+    const json* new_base = given("env_base");
+    const json* new_env = given("env");
+    if (new_base == nullptr && new_env == nullptr) {
+        return {};
+    }
     std::vector<std::pair<sup::App*, std::shared_ptr<sup::ProcessSpec>>> updates;
     for (auto* inst : instances) {
         sup::App* app = svc.table.find_app(inst->spec().name);
@@ -173,18 +182,17 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
             continue;
         }
         json args = app->spec->to_args();
-        bool new_base = change.contains("env_base") && !change["env_base"].is_null();
-        if (!new_base && change.contains("env") && !change["env"].is_null()) {
+        if (new_base != nullptr) {
+            args["env_base"] = *new_base;
+        } else {
             // The old base holds the old explicit values too: drop them, so
             // that a key the new env leaves out is really gone.
             for (const auto& k : app->spec->env_keys) {
                 args["env_base"].erase(k);
             }
         }
-        for (const char* key : {"env_base", "env"}) {
-            if (auto it = change.find(key); it != change.end() && !it->is_null()) {
-                args[key] = *it;
-            }
+        if (new_env != nullptr) {
+            args["env"] = *new_env;
         }
         auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_paths = false});
         if (!spec) {

@@ -19,10 +19,11 @@ namespace pm::ipc {
 Result<json> start_app(Services& svc, const json& args, bool start_now = true);
 
 // restart/reload --update-env: the apps of `instances` take the "env_base"
-// of `change` as their new base environment and, when it has one, its "env"
-// as their new explicit variables (an ecosystem file's env, re-read); the
-// explicit ones still win. Takes effect at their next spawn. Fails, changing
-// nothing, on a bad environment.
+// of `change` (restart/reload arguments) as their new base environment and
+// its "env" as their new explicit variables (an ecosystem file's env,
+// re-read); the explicit ones still win. Neither given (or null): nothing
+// changes. Takes effect at their next spawn. Fails, changing nothing, on a
+// bad environment.
 Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& change);
 
 // The saved process list: {"version":1,"saved_at":ms,"apps":[args + "running"]}.
