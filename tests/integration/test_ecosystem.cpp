@@ -217,6 +217,26 @@ TEST_CASE("increment_var PORT gives instance 0 port 3000 and instance 1 port 300
     CHECK_MESSAGE(missing.exit_code == 3, describe(missing));
 }
 
+TEST_CASE("pm env of instances whose environments pass the reply cap is limit_reached, one instance still works") {
+    TempHome home;
+    json app = sleeper("big");
+    app["instances"] = 4;
+    json env = json::object();
+    for (int k = 0; k < 220; ++k) {
+        env["BIG_" + std::to_string(k)] = std::string(1000, 'x');  // ~220 KB per instance
+    }
+    app["env"] = env;
+    std::string file = write_apps(make_dir(home, "proj"), {app});
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    RunResult all = run_pm(home, {"--json", "env", "big"});
+    CHECK_MESSAGE(all.exit_code == 1, describe(all));
+    CHECK_MESSAGE(all.out.find("limit_reached") != std::string::npos, describe(all));
+    RunResult one = run_pm(home, {"env", "big:3"});
+    CHECK_MESSAGE(one.exit_code == 0, describe(one));
+    CHECK(one.out.find("BIG_219=" + std::string(1000, 'x') + "\n") != std::string::npos);
+}
+
 TEST_CASE("a relative cwd in an ecosystem file is resolved against the file's directory") {
     TempHome home;
     std::string dir = make_dir(home, "proj");
