@@ -1,4 +1,4 @@
-// Selector parsing; names are validated with the same rule as start.
+// Selector parsing (names are validated with the same rule as start) and matching.
 #include "common/selector.hpp"
 
 #include <charconv>
@@ -19,6 +19,17 @@ bool parse_number(std::string_view s, T& out) {
 }
 
 }  // namespace
+
+bool Selector::matches(std::string_view instance_name, std::uint32_t instance_index,
+                       std::uint64_t instance_id) const {
+    switch (kind) {
+        case Kind::all: return true;
+        case Kind::id: return id == instance_id;
+        case Kind::name: return name == instance_name;
+        case Kind::instance: return name == instance_name && index == instance_index;
+    }
+    return false;
+}
 
 Result<Selector> parse_selector(std::string_view text) {
     Selector sel;

@@ -40,12 +40,7 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
             PM_LOG(info, "log rotation ({}): {} files rotated", m_opts.log_rotate_cron, m_hub->rotate_files());
         });
     }
-    std::vector<std::string> watch_ignore{".git", "node_modules", m_paths.home};
-    if (char* real = ::realpath(m_paths.home.c_str(), nullptr)) {
-        watch_ignore.emplace_back(real);
-        std::free(real);
-    }
-    m_table->set_watch_ignore(std::move(watch_ignore));
+    m_table->set_watch_ignore(sup::default_watch_ignore(m_paths.home));
     m_live = std::make_unique<store::LiveFile>(&m_loop, m_paths.live(), [this] {
         std::vector<int> pids;
         for (auto* inst : m_table->all()) {
@@ -70,12 +65,7 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
             return targets;
         },
         [this](std::uint64_t id, std::uint64_t rss, std::uint64_t limit) {
-            if (auto* inst = m_table->find_id(id); inst != nullptr && inst->state() == ProcessState::online) {
-                report_error(ErrorKind::memory_limit,
-                             fmt::format("{}: memory {} bytes over its limit {}, restarting",
-                                         inst->display_name(), rss, limit));
-                inst->restart(sup::RestartReason::memory);
-            }
+            m_table->on_memory_over_limit(id, rss, limit);
         });
     m_server = std::make_unique<ipc::Server>(&m_loop, m_opts.server,
                                              [this](ipc::Connection& c, std::string_view line) {
@@ -167,19 +157,16 @@ void Daemon::begin_shutdown() {
     m_log_rotation.reset();
     std::vector<std::uint64_t> ids;
     for (auto* inst : m_table->all()) {
-        inst->mark_removing();  // nothing (reload, memory limit) may start it again
-        inst->stop();
         ids.push_back(inst->id());
     }
-    auto waited = m_table->wait(
-        ids, [](const sup::Instance& i) { return !is_running(i.state()); },
-        [this] {
-            PM_LOG(info, "all processes stopped");
-            m_hub->close_all_pipes();
-            m_server->close_all();
-            m_sigterm.close();
-            m_sigint.close();
-        });
+    // Removed: nothing (reload, memory limit) may start them again.
+    auto waited = m_table->retire(ids, [this] {
+        PM_LOG(info, "all processes stopped");
+        m_hub->close_all_pipes();
+        m_server->close_all();
+        m_sigterm.close();
+        m_sigint.close();
+    });
     if (!waited) {
         // Waiter table full: close clients now; processes were signalled.
         m_hub->close_all_pipes();

@@ -31,12 +31,6 @@ Result<json> handle_scale(CommandContext& ctx, const json& args) {
         return fail(ErrorCode::not_found, fmt::format("no process named '{}'", *name));
     }
     auto want = static_cast<std::size_t>(*n);
-    std::vector<std::uint64_t> surplus;
-    for (std::size_t i = want; i < app->instances.size(); ++i) {
-        surplus.push_back(app->instances[i]->id());
-        app->instances[i]->mark_removing();
-        app->instances[i]->stop();
-    }
     if (want >= app->instances.size()) {
         auto added = ctx.svc.table.resize(*app, want);
         if (!added) {
@@ -51,23 +45,25 @@ Result<json> handle_scale(CommandContext& ctx, const json& args) {
         return app_json(ctx.svc, *app);
     }
     // Shrinking: reply once the surplus instances have stopped and are gone.
+    std::vector<std::uint64_t> surplus;
+    for (std::size_t i = want; i < app->instances.size(); ++i) {
+        surplus.push_back(app->instances[i]->id());
+    }
     Responder r = ctx.defer();
     Services* svc = &ctx.svc;
     std::string app_name = *name;
-    auto waited = svc->table.wait(
-        surplus, [](const sup::Instance& i) { return !is_running(i.state()); },
-        [r, svc, surplus, app_name, want] {
-            svc->table.remove(surplus);
-            sup::App* a = svc->table.find_app(app_name);
-            if (a == nullptr) {
-                r.reply(fail(ErrorCode::not_found, fmt::format("'{}' was deleted meanwhile", app_name)));
-                return;
-            }
-            (void)svc->table.resize(*a, want);
-            r.reply(app_json(*svc, *a));
-        });
-    if (!waited) {
-        return waited.error();
+    auto retired = svc->table.retire(surplus, [r, svc, surplus, app_name, want] {
+        svc->table.remove(surplus);
+        sup::App* a = svc->table.find_app(app_name);
+        if (a == nullptr) {
+            r.reply(fail(ErrorCode::not_found, fmt::format("'{}' was deleted meanwhile", app_name)));
+            return;
+        }
+        (void)svc->table.resize(*a, want);
+        r.reply(app_json(*svc, *a));
+    });
+    if (!retired) {
+        return retired.error();
     }
     return json::object();
 }
@@ -108,10 +104,6 @@ Result<json> handle_reset(CommandContext& ctx, const json& args) {
     return json{{"reset", insts->size()}};
 }
 
-}  // namespace pm::ipc
-
-namespace pm::ipc {
-
 Result<json> handle_wait(CommandContext& ctx, const json& args) {
     auto insts = resolve_selector(ctx.svc, args);
     auto state_text = arg_string(args, "state", "online");
@@ -128,11 +120,10 @@ Result<json> handle_wait(CommandContext& ctx, const json& args) {
         ids.push_back(i->id());
     }
     ProcessState want = *target;
-    // Waiting for online fails early when an instance can no longer get there.
+    // Waiting for online fails early when an instance can no longer get there
+    // (a backoff is waited out; a reload, Rolling::failed, does not).
     auto failed = [want](const sup::Instance& i) {
-        return want == ProcessState::online && !i.restart_pending() &&
-               (i.state() == ProcessState::errored || i.state() == ProcessState::exited ||
-                i.state() == ProcessState::stopped);
+        return want == ProcessState::online && i.cannot_reach_online();
     };
     Responder r = ctx.defer();
     Services* svc = &ctx.svc;

@@ -1,4 +1,5 @@
-// Process commands: start, stop, restart, delete, list, show.
+// Process commands: start, stop, restart, reload (the Rolling job), delete,
+// list, show, env.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include "daemon/supervisor/process_table.hpp"
 
 #include <cmath>
+#include <set>
+#include <utility>
 
 namespace pm::ipc {
 namespace {
@@ -93,21 +96,55 @@ Result<json> handle_restart(CommandContext& ctx, const json& args) {
 
 namespace {
 
+// The instances a reload is rolling through, with the table they belong to;
+// one reload at a time per instance. The jobs' own state, not the
+// instances': nothing in the supervisor reads it.
+std::set<std::pair<const sup::ProcessTable*, std::uint64_t>> g_reloading;
+
 // A rolling reload: one instance at a time, the next only once the previous
 // one is back online (ready, or min_uptime reached). It stops at the first
 // instance that fails to come back, leaving the rest on their old run.
+//
+// Shared ownership (STYLE 8.7) on purpose: the job has no owner of its own.
+// Between steps it is held only by the closures of the one table waiter it
+// currently waits on (done or expired, whichever runs), so it lives exactly
+// as long as the reload and is freed with the table's waiters at shutdown.
 struct Rolling : std::enable_shared_from_this<Rolling> {
-    Rolling(Services* s, Responder resp) : svc(s), r(std::move(resp)) {}
+    Rolling(Services* s, Responder resp, std::vector<std::uint64_t> job_ids)
+        : svc(s), r(std::move(resp)), ids(std::move(job_ids)) {
+        for (auto id : ids) {
+            g_reloading.emplace(&svc->table, id);
+        }
+    }
+    ~Rolling() { release(); }
+    Rolling(const Rolling&) = delete;
+    Rolling& operator=(const Rolling&) = delete;
+
     Services* svc;
     Responder r;
     std::vector<std::uint64_t> ids;
     std::size_t next = 0;
     std::uint64_t deadline = 0;  // loop time in ms; 0: none
+    bool released = false;
 
+    static bool reloading(const sup::ProcessTable& table, std::uint64_t id) {
+        return g_reloading.count({&table, id}) != 0;
+    }
+
+    // Unlike `pm wait`, a reload counts a backoff as failed: the new run
+    // crashed, and rolling on would take the next instance down too, while
+    // a wait can sit out a backoff within its timeout.
     static bool failed(const Instance& i) {
-        return !i.restart_pending() &&
-               (i.state() == ProcessState::errored || i.state() == ProcessState::exited ||
-                i.state() == ProcessState::stopped || i.state() == ProcessState::backoff);
+        return i.cannot_reach_online() || i.state() == ProcessState::backoff;
+    }
+
+    void release() {
+        if (std::exchange(released, true)) {
+            return;
+        }
+        for (auto id : ids) {
+            g_reloading.erase({&svc->table, id});
+        }
     }
 
     std::string not_reloaded() const {
@@ -151,11 +188,7 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
 
     // Replies once; the instances can be reloaded again afterwards.
     void finish(const Result<json>& result) {
-        for (auto id : ids) {
-            if (auto* i = svc->table.find_id(id)) {
-                i->set_reloading(false);
-            }
-        }
+        release();
         r.reply(result);
     }
 
@@ -183,15 +216,11 @@ Result<json> handle_reload(CommandContext& ctx, const json& args) {
         return ok.error();
     }
     for (auto* i : *sel) {
-        if (i->reloading()) {
+        if (Rolling::reloading(ctx.svc.table, i->id())) {
             return fail(ErrorCode::busy, fmt::format("a reload of {} is already running", i->display_name()));
         }
     }
-    auto job = std::make_shared<Rolling>(&ctx.svc, ctx.defer());
-    job->ids = ids_of(*sel);
-    for (auto* i : *sel) {
-        i->set_reloading(true);
-    }
+    auto job = std::make_shared<Rolling>(&ctx.svc, ctx.defer(), ids_of(*sel));
     if (*timeout > 0) {
         job->deadline = uv_now(ctx.svc.table.loop()) + static_cast<std::uint64_t>(*timeout);
     }
@@ -206,20 +235,14 @@ Result<json> handle_delete(CommandContext& ctx, const json& args) {
     }
     std::vector<std::uint64_t> ids = ids_of(*sel);
     json deleted = instances_json(ctx.svc, *sel);
-    for (auto* i : *sel) {
-        i->mark_removing();
-        i->stop();
-    }
     Responder r = ctx.defer();
     sup::ProcessTable* table = &ctx.svc.table;
-    auto waited = table->wait(
-        ids, [](const Instance& i) { return !is_running(i.state()); },
-        [r, table, ids, deleted] {
-            table->remove(ids);
-            r.reply(json{{"deleted", deleted}});
-        });
-    if (!waited) {
-        return waited.error();
+    auto retired = table->retire(ids, [r, table, ids, deleted] {
+        table->remove(ids);
+        r.reply(json{{"deleted", deleted}});
+    });
+    if (!retired) {
+        return retired.error();
     }
     return json::object();
 }
@@ -239,8 +262,8 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();
     j["env"] = sup::strings_of(spec.env);
-    if (auto* app = ctx.svc.table.find_app(spec.name); app != nullptr && app->watcher) {
-        j["watch_status"] = app->watcher->stats_json();
+    if (const auto* watcher = ctx.svc.table.watcher(spec.name)) {
+        j["watch_status"] = watcher->stats_json();
     }
     json insts = instances_json(ctx.svc, *sel);
     for (std::size_t k = 0; k < sel->size(); ++k) {

@@ -33,27 +33,19 @@ Result<json> handle_kill(CommandContext& ctx, const json&) {
     std::vector<std::uint64_t> ids;
     ctx.svc.shutting_down = true;  // refuse changes from other clients meanwhile
     for (auto* inst : table.all()) {
-        inst->mark_removing();
-        inst->stop();
         ids.push_back(inst->id());
     }
     Responder r = ctx.defer();
     Services* svc = &ctx.svc;
-    auto waited = table.wait(
-        ids, [](const sup::Instance& i) { return !is_running(i.state()); },
-        [r, svc, n = ids.size()] {
-            r.reply(json{{"stopped", n}});
-            svc->request_shutdown();
-        });
-    if (!waited) {
-        return waited.error();
+    auto retired = table.retire(ids, [r, svc, n = ids.size()] {
+        r.reply(json{{"stopped", n}});
+        svc->request_shutdown();
+    });
+    if (!retired) {
+        return retired.error();
     }
     return json::object();
 }
-
-}  // namespace pm::ipc
-
-namespace pm::ipc {
 
 Result<json> handle_save(CommandContext& ctx, const json& args) {
     auto force = arg_bool(args, "force", false);

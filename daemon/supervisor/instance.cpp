@@ -1,6 +1,7 @@
-// Instance: the state machine's actions, stop ladder (stop signal to the
-// group, SIGKILL after kill_timeout, a final group sweep), restart timers.
-// Spawning is in instance_spawn.cpp; the handle closes only in or after exit_cb.
+// Instance: the event queue that drives the table, the table's actions, the
+// stop ladder (stop signal to the group, SIGKILL after kill_timeout, a final
+// group sweep) and the restart timers. The process handle closes only in or
+// after exit_cb.
 #include "daemon/supervisor/instance.hpp"
 
 #include <signal.h>
@@ -14,6 +15,8 @@
 
 #include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
+#include "daemon/logs/log_hub.hpp"
+#include "daemon/supervisor/spawn_child.hpp"
 
 namespace pm::sup {
 
@@ -55,8 +58,12 @@ Instance::Instance(uv_loop_t* loop, std::uint64_t id, std::uint32_t index,
       m_index(index),
       m_spec(std::move(spec)),
       m_hub(hub),
-      m_on_change(std::move(on_change)) {
-    for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer, &m_ready_timer}) {
+      m_on_change(std::move(on_change)),
+      m_readiness(loop, [this] {
+          PM_LOG(info, "{}: ready", display_name());
+          handle(ProcEvent::ready);
+      }) {
+    for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
         uv::init_timer(m_loop, *t, this);
     }
     m_created_ms = static_cast<std::int64_t>(uv_now(m_loop));
@@ -76,65 +83,70 @@ std::string Instance::display_name() const {
     return m_spec->instances > 1 ? fmt::format("{}:{}", m_spec->name, m_index) : m_spec->name;
 }
 
+std::vector<std::string> Instance::environment() const { return child_environment(*m_spec, m_index, m_id); }
+
 Result<void> Instance::start() {
-    if (m_removing) {
+    if (removing()) {
         return fail(ErrorCode::busy, fmt::format("{} is being removed", display_name()));
     }
-    if (is_running(m_state)) {
+    if (is_running(state())) {
         return fail(ErrorCode::already_exists,
-                    fmt::format("{} is already {}", display_name(), pm::to_string(m_state)));
+                    fmt::format("{} is already {}", display_name(), pm::to_string(state())));
     }
     handle(ProcEvent::start);
     return {};
 }
 
 void Instance::stop() {
-    m_restart_pending = false;
     kill_leftovers();
     handle(ProcEvent::stop);
 }
 
-void Instance::restart(RestartReason reason) {
-    if (m_removing) {
-        return;
-    }
-    if (is_running(m_state)) {
-        count_restart(reason);
-    }
-    if (m_state == ProcessState::starting || m_state == ProcessState::online) {
-        m_restart_pending = true;
-        handle(ProcEvent::stop);
-    } else if (m_state == ProcessState::stopping) {
-        m_restart_pending = true;
-    } else {
-        handle(ProcEvent::start);
-    }
+void Instance::restart(RestartReason reason) { handle(ProcEvent::restart, reason); }
+
+void Instance::remove() {
+    kill_leftovers();
+    handle(ProcEvent::remove);
 }
 
-void Instance::handle(ProcEvent ev) {
-    auto t = transition(m_state, ev);
-    if (!t) {
-        PM_LOG(debug, "{}: ignored {} in {}", display_name(), to_string(ev), pm::to_string(m_state));
+// Events an action raises (spawn_ok after a spawn, an exit decision after a
+// failed respawn) are queued and handled by this same loop once the action
+// is over: the table is never re-entered, and on_change runs once.
+void Instance::handle(ProcEvent ev, RestartReason reason) {
+    m_queue.push_back(Posted{ev, reason});
+    if (m_draining) {
         return;
     }
-    ProcessState before = m_state;
-    m_state = t->next;
-    if (before != m_state) {
-        PM_LOG(info, "{}: {} -> {} ({})", display_name(), pm::to_string(before),
-               pm::to_string(m_state), to_string(ev));
+    m_draining = true;
+    bool changed = false;
+    while (!m_queue.empty()) {
+        Posted p = m_queue.front();
+        m_queue.pop_front();
+        changed = apply(p) || changed;
     }
-    perform(t->actions);
-    if (m_state == ProcessState::stopped && m_restart_pending) {
-        m_restart_pending = false;
-        handle(ProcEvent::start);
-        return;
-    }
-    if (m_on_change) {
+    m_draining = false;
+    if (changed && m_on_change) {
         m_on_change(*this);
     }
 }
 
-void Instance::perform(std::uint32_t a) {
+bool Instance::apply(const Posted& p) {
+    auto t = transition(m_state, p.event);
+    if (!t) {
+        PM_LOG(debug, "{}: ignored {} in {}", display_name(), to_string(p.event), to_string(m_state));
+        return false;
+    }
+    MachineState before = m_state;
+    m_state = t->next;
+    if (before != m_state) {
+        PM_LOG(info, "{}: {} -> {} ({})", display_name(), to_string(before), to_string(m_state),
+               to_string(p.event));
+    }
+    perform(t->actions, p);
+    return true;
+}
+
+void Instance::perform(std::uint32_t a, const Posted& p) {
     if (a & act_cancel_timers) {
         for (auto* t : {&m_uptime_timer, &m_kill_timer, &m_backoff_timer}) {
             uv_timer_stop(t->get());
@@ -147,6 +159,9 @@ void Instance::perform(std::uint32_t a) {
     if (a & act_count_restart) {
         bool failed = m_last_exit && (m_last_exit->info.by_signal || m_last_exit->info.code != 0);
         count_restart(failed ? RestartReason::crash : RestartReason::exit);
+    }
+    if (a & act_count_reason) {
+        count_restart(p.reason);
     }
     if (a & act_mark_stable) {
         m_unstable = 0;
@@ -170,9 +185,56 @@ void Instance::perform(std::uint32_t a) {
     if (a & act_arm_uptime) {
         arm(m_uptime_timer, m_spec->restart.min_uptime_ms);
     }
+    // Last: the spawn's outcome is an event of its own, queued behind this one.
     if (a & act_spawn) {
-        spawn();  // last: it feeds spawn_ok / spawn_failed back into handle()
+        spawn(false);
     }
+    if (a & act_respawn) {
+        spawn(true);
+    }
+}
+
+void Instance::spawn(bool respawn) {
+    kill_leftovers();
+    // stdout/stderr go through pipes into the log pipeline (ring, files, followers).
+    auto pipes = m_hub.make_pipes(m_id);
+    ChildStdio stdio{reinterpret_cast<uv_stream_t*>(pipes.first->pipe()),
+                     reinterpret_cast<uv_stream_t*>(pipes.second->pipe()), nullptr};
+    if (m_spec->ready_fd > 0) {
+        stdio.ready = m_readiness.make_fd_pipe();
+    }
+    m_proc.close(true);
+    auto pid = spawn_child(m_loop, m_proc.get(), *m_spec, environment(), stdio, exit_cb);
+    m_proc.initialised();  // uv_spawn initialises the handle even when it fails
+    if (!pid) {
+        m_readiness.stop();
+        m_hub.discard_pipes(pipes);
+        m_proc.close(true);
+        m_last_error = pid.error().message;
+        report_error(ErrorKind::spawn_failed, fmt::format("{}: {}", display_name(), m_last_error));
+        if (respawn) {
+            respawn_failed();
+        } else {
+            post(ProcEvent::spawn_failed);  // the user's start: fail at once, no retry loop
+        }
+        return;
+    }
+    m_hub.start_pipes(pipes);
+    m_last_error.clear();  // a spawn failure of an automatic restart is over
+    m_proc.get()->data = this;
+    m_escalated = false;
+    m_stable = m_spec->restart.min_uptime_ms == 0;
+    m_pid = *pid;
+    // The loop's cached time dates from the start of this iteration; the
+    // spawn floor is measured from here, so it must not start early.
+    uv_update_time(m_loop);
+    m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    if (m_spec->needs_ready()) {
+        m_readiness.start(m_spec->ready_tcp);
+        post(ProcEvent::spawn_ok_unready);
+        return;
+    }
+    post(ProcEvent::spawn_ok);
 }
 
 void Instance::arm(uv::Handle<uv_timer_t>& timer, std::int64_t ms) {
@@ -190,7 +252,6 @@ void Instance::timer_cb(uv_timer_t* t) noexcept {
     } else if (t == self->m_kill_timer.get()) {
         self->handle(ProcEvent::kill_timeout);
     } else {
-        self->m_respawn = true;  // spawn() tells an automatic restart from a start
         self->handle(ProcEvent::backoff_elapsed);
     }
 }
@@ -220,7 +281,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     rec.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-    bool stopping = m_state == ProcessState::stopping;
+    bool stopping = state() == ProcessState::stopping;  // a stop, a restart's or a removal's
     if (stopping) {
         // Sweep the group so no straggler keeps running (or keeps pipes open).
         signal_group(SIGKILL);
@@ -235,7 +296,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
     }
     m_pid.reset();
     m_proc.close(true);  // safe: exit was seen
-    stop_readiness();
+    m_readiness.stop();
     m_last_exit = rec;
     std::int64_t ran = static_cast<std::int64_t>(uv_now(m_loop)) - m_started_ms;
     PM_LOG(info, "{}: exited with {} {} after {}ms", display_name(),
@@ -269,7 +330,7 @@ void Instance::respawn_failed() {
         m_last_error = fmt::format("gave up after {} unstable restarts; last: {}", m_spec->restart.max_restarts, why);
         report_error(ErrorKind::gave_up, fmt::format("{}: {}", display_name(), m_last_error));
     }
-    handle(d.event);
+    post(d.event);  // raised by the spawn action: handled right after it
 }
 
 bool Instance::send_signal(int sig) {
@@ -306,7 +367,7 @@ json Instance::to_json() const {
         {"id", m_id},
         {"name", m_spec->name},
         {"index", m_index},
-        {"state", pm::to_string(m_state)},
+        {"state", pm::to_string(state())},
         {"pid", m_pid ? json(*m_pid) : json(nullptr)},
         {"restarts", m_restarts},
         {"unstable_restarts", m_unstable},

@@ -1,24 +1,38 @@
-// ProcessTable: naming, ids, selection and deferred waiters.
+// ProcessTable: naming, ids, selection, retiring, and the registry's
+// bookkeeping for Waiters and Triggers.
 #include "daemon/supervisor/process_table.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>
 
+#include "daemon/error_log.hpp"
 #include "daemon/log.hpp"
+#include "daemon/logs/log_hub.hpp"
 
 namespace pm::sup {
 
 ProcessTable::ProcessTable(uv_loop_t* loop, logs::LogHub& hub, TableLimits limits)
-    : m_loop(loop), m_hub(hub), m_limits(limits) {
-    uv::init_timer(m_loop, m_check_timer, this);
-    uv::init_timer(m_loop, m_deadline_timer, this);
-}
+    : m_loop(loop),
+      m_hub(hub),
+      m_limits(limits),
+      m_waiters(loop, limits.max_waiters, [this](std::uint64_t id) { return find_id(id); }),
+      m_triggers(loop, [this](const std::string& name, RestartReason reason, std::string_view why) {
+          restart_app(name, reason, why);
+      }) {}
 
 ProcessTable::~ProcessTable() = default;
 
 App* ProcessTable::find_app(const std::string& name) {
     auto it = m_apps.find(name);
     return it == m_apps.end() ? nullptr : it->second.get();
+}
+
+Result<void> ProcessTable::check_room(std::size_t more) const {
+    if (m_by_id.size() + more > m_limits.max_instances) {
+        return fail(ErrorCode::limit_reached,
+                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    }
+    return {};
 }
 
 std::unique_ptr<Instance> ProcessTable::make_instance(std::shared_ptr<const ProcessSpec> spec,
@@ -43,9 +57,8 @@ void ProcessTable::forget(std::uint64_t id) {
 
 Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
     auto n = static_cast<std::size_t>(spec->instances);
-    if (m_by_id.size() + n > m_limits.max_instances) {
-        return fail(ErrorCode::limit_reached,
-                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    if (auto ok = check_room(n); !ok) {
+        return ok.error();
     }
     auto app = std::make_unique<App>();
     app->spec = spec;
@@ -54,17 +67,14 @@ Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
     }
     App* raw = app.get();
     m_apps.emplace(spec->name, std::move(app));
-    sync_watcher(*raw);
-    sync_cron(*raw);
+    m_triggers.sync(spec);
     return raw;
 }
 
 Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {
     auto want = static_cast<std::size_t>(spec->instances);
-    if (want > app.instances.size() &&
-        m_by_id.size() + (want - app.instances.size()) > m_limits.max_instances) {
-        return fail(ErrorCode::limit_reached,
-                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    if (auto ok = check_room(want > app.instances.size() ? want - app.instances.size() : 0); !ok) {
+        return ok;
     }
     app.spec = spec;
     while (app.instances.size() > want) {
@@ -79,61 +89,8 @@ Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSp
     while (app.instances.size() < want) {
         app.instances.push_back(make_instance(spec, static_cast<std::uint32_t>(app.instances.size())));
     }
-    sync_watcher(app);
-    sync_cron(app);
+    m_triggers.sync(spec);
     return {};
-}
-
-void ProcessTable::stop_scheduled_restarts() {
-    m_watch_stopped = true;
-    for (auto& [name, app] : m_apps) {
-        app->watcher.reset();
-        app->cron.reset();
-    }
-}
-
-namespace {
-
-// `text` as an fnmatch pattern that matches only itself.
-std::string glob_escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '*' || c == '?' || c == '[' || c == '\\') {
-            out.push_back('\\');
-        }
-        out.push_back(c);
-    }
-    return out;
-}
-
-}  // namespace
-
-void ProcessTable::sync_watcher(App& app) {
-    const ProcessSpec& s = *app.spec;
-    if (s.watch.empty() || m_watch_stopped) {
-        app.watcher.reset();
-        return;
-    }
-    WatchOptions opts{s.watch, m_watch_ignore, s.watch_delay_ms};
-    opts.ignore.insert(opts.ignore.end(), s.watch_ignore.begin(), s.watch_ignore.end());
-    // The app's own log files (out_file/err_file) and their rotations: a line
-    // written there must not restart it, which would write a line, ...
-    for (const std::string* log : {&s.logs.out_path, &s.logs.err_path}) {
-        if (!log->empty()) {
-            opts.ignore.push_back(*log);
-            opts.ignore.push_back(glob_escape(*log) + ".*");
-        }
-    }
-    if (app.watcher && app.watcher->options() == opts) {
-        return;
-    }
-    app.watcher = std::make_unique<Watcher>(
-        m_loop, std::move(opts),
-        [this, name = s.name](const std::string& path, std::size_t) { on_watch(name, path); });
-}
-
-void ProcessTable::on_watch(const std::string& name, const std::string& path) {
-    restart_app(name, RestartReason::watch, path + " changed");
 }
 
 void ProcessTable::restart_app(const std::string& name, RestartReason reason, std::string_view why) {
@@ -151,25 +108,6 @@ void ProcessTable::restart_app(const std::string& name, RestartReason reason, st
     }
 }
 
-void ProcessTable::sync_cron(App& app) {
-    const ProcessSpec& s = *app.spec;
-    if (s.cron_restart.empty() || m_watch_stopped) {
-        app.cron.reset();
-        return;
-    }
-    if (app.cron && app.cron->expr() == s.cron_restart) {
-        return;
-    }
-    auto schedule = parse_cron(s.cron_restart);
-    if (!schedule) {
-        app.cron.reset();  // validated with the spec; cannot happen
-        return;
-    }
-    app.cron = std::make_unique<CronTimer>(m_loop, s.cron_restart, *schedule, [this, name = s.name] {
-        restart_app(name, RestartReason::cron, "cron_restart");
-    });
-}
-
 void ProcessTable::set_app_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {
     app.spec = spec;
     for (auto& inst : app.instances) {
@@ -179,9 +117,8 @@ void ProcessTable::set_app_spec(App& app, std::shared_ptr<const ProcessSpec> spe
 
 Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
     std::size_t have = app.instances.size();
-    if (n > have && m_by_id.size() + (n - have) > m_limits.max_instances) {
-        return fail(ErrorCode::limit_reached,
-                    fmt::format("too many processes: the limit is {} instances", m_limits.max_instances));
+    if (auto ok = check_room(n > have ? n - have : 0); !ok) {
+        return ok.error();
     }
     auto spec = std::make_shared<ProcessSpec>(*app.spec);
     spec->instances = static_cast<std::int64_t>(n);
@@ -195,6 +132,23 @@ Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
         added.push_back(app.instances.back().get());
     }
     return added;
+}
+
+Result<void> ProcessTable::retire(const std::vector<std::uint64_t>& ids, Done done) {
+    for (auto id : ids) {
+        if (Instance* inst = find_id(id)) {
+            inst->remove();
+        }
+    }
+    return m_waiters.add(ids, [](const Instance& i) { return !is_running(i.state()); }, std::move(done));
+}
+
+void ProcessTable::on_memory_over_limit(std::uint64_t id, std::uint64_t rss, std::uint64_t limit) {
+    if (Instance* inst = find_id(id); inst != nullptr && inst->state() == ProcessState::online) {
+        report_error(ErrorKind::memory_limit, fmt::format("{}: memory {} bytes over its limit {}, restarting",
+                                                          inst->display_name(), rss, limit));
+        inst->restart(RestartReason::memory);
+    }
 }
 
 void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
@@ -212,6 +166,7 @@ void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
         v.erase(std::remove_if(v.begin(), v.end(), [id](const auto& p) { return p->id() == id; }),
                 v.end());
         if (v.empty()) {
+            m_triggers.forget(app_it->first);
             m_apps.erase(app_it);
         }
     }
@@ -235,7 +190,7 @@ Result<std::vector<Instance*>> ProcessTable::select(const Selector& sel) {
                 return fail(ErrorCode::not_found, fmt::format("no process named '{}'", sel.name));
             }
             for (auto& inst : app->instances) {
-                if (sel.kind == Selector::Kind::name || inst->index() == sel.index) {
+                if (sel.matches(inst->spec().name, inst->index(), inst->id())) {
                     out.push_back(inst.get());
                 }
             }
@@ -272,11 +227,8 @@ std::size_t ProcessTable::memory_bytes() const {
         n += sizeof(ProcessSpec) + (s.argv.size() + s.env.size()) * sizeof(InternedString);
         n += app->instances.size() *
              (sizeof(Instance) + 3 * sizeof(uv_timer_t) + sizeof(uv_process_t));
-        if (app->watcher) {
-            n += sizeof(Watcher) + app->watcher->dir_count() * (sizeof(uv_fs_event_t) + 128);
-        }
     }
-    return n;
+    return n + m_triggers.memory_bytes();
 }
 
 std::unordered_set<int> ProcessTable::live_pids() const {
@@ -289,73 +241,11 @@ std::unordered_set<int> ProcessTable::live_pids() const {
     return pids;
 }
 
-Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done done) {
-    if (m_waiters.size() >= m_limits.max_waiters) {
-        return fail(ErrorCode::limit_reached,
-                    fmt::format("too many pending operations (limit {})", m_limits.max_waiters));
-    }
-    m_waiters.push_back(Waiter{std::move(ids), std::move(pred), std::move(done), 0, {}});
-    uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
-    return {};
-}
-
-Result<void> ProcessTable::wait(std::vector<std::uint64_t> ids, Pred pred, Done done, std::int64_t timeout_ms,
-                               Done expired) {
-    if (auto ok = wait(std::move(ids), std::move(pred), std::move(done)); !ok) {
-        return ok;
-    }
-    m_waiters.back().deadline = uv_now(m_loop) + static_cast<std::uint64_t>(std::max<std::int64_t>(timeout_ms, 0));
-    m_waiters.back().expired = std::move(expired);
-    if (!uv_is_active(m_deadline_timer.handle())) {
-        uv_timer_start(m_deadline_timer.get(), check_cb, 50, 50);
-    }
-    return {};
-}
-
 void ProcessTable::on_change(Instance&) {
     if (m_on_change) {
         m_on_change();
     }
-    if (!m_waiters.empty()) {
-        uv_timer_start(m_check_timer.get(), check_cb, 0, 0);
-    }
-}
-
-void ProcessTable::check_cb(uv_timer_t* t) noexcept {
-    if (auto* self = static_cast<ProcessTable*>(t->data)) {
-        self->check_waiters();
-    }
-}
-
-void ProcessTable::check_waiters() {
-    std::vector<Done> ready;
-    auto satisfied = [this](const Waiter& w) {
-        return std::all_of(w.ids.begin(), w.ids.end(), [&](std::uint64_t id) {
-            Instance* inst = find_id(id);
-            return inst == nullptr || w.pred(*inst);
-        });
-    };
-    std::uint64_t now = uv_now(m_loop);
-    bool any_deadline = false;
-    for (auto it = m_waiters.begin(); it != m_waiters.end();) {
-        if (satisfied(*it)) {
-            ready.push_back(std::move(it->done));
-            it = m_waiters.erase(it);
-        } else if (it->deadline != 0 && now >= it->deadline) {
-            ready.push_back(std::move(it->expired));
-            it = m_waiters.erase(it);
-        } else {
-            any_deadline = any_deadline || it->deadline != 0;
-            ++it;
-        }
-    }
-    if (!any_deadline) {
-        uv_timer_stop(m_deadline_timer.get());
-    }
-    // Run after the scan: a done callback may add waiters or remove instances.
-    for (auto& d : ready) {
-        d();
-    }
+    m_waiters.poke();
 }
 
 }  // namespace pm::sup

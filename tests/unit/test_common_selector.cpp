@@ -1,4 +1,5 @@
-// Unit tests for selector parsing: all, numeric id, name, name:index.
+// Unit tests for selectors: parsing all, numeric id, name, name:index, and
+// which instances each one matches.
 #include "common/selector.hpp"
 
 #include <doctest/doctest.h>
@@ -86,6 +87,29 @@ TEST_CASE("selector validates names with the same rule as start") {
     CHECK_FALSE(too_long.has_value());
     auto inst_too_long = pm::parse_selector(std::string(65, 'n') + ":1");
     CHECK_FALSE(inst_too_long.has_value());
+}
+
+TEST_CASE("a selector matches the instances it names and no other") {
+    struct Row {
+        const char* text;
+        const char* name;
+        std::uint32_t index;
+        std::uint64_t id;
+        bool match;
+    };
+    const Row rows[] = {
+        {"all", "web", 0, 0, true},     {"all", "api", 3, 9, true},
+        {"web", "web", 0, 4, true},     {"web", "web", 2, 6, true},   {"web", "webx", 0, 4, false},
+        {"web:2", "web", 2, 6, true},   {"web:2", "web", 1, 5, false}, {"web:2", "api", 2, 6, false},
+        {"7", "web", 0, 7, true},       {"7", "web", 7, 1, false},
+    };
+    for (const auto& row : rows) {
+        CAPTURE(row.text);
+        CAPTURE(row.name);
+        auto sel = pm::parse_selector(row.text);
+        REQUIRE(sel.has_value());
+        CHECK(sel->matches(row.name, row.index, row.id) == row.match);
+    }
 }
 
 }  // TEST_SUITE("common")
