@@ -69,7 +69,6 @@ public:
     std::uint32_t index() const { return m_index; }
     const ProcessSpec& spec() const { return *m_spec; }
     ProcessState state() const { return public_state(m_state); }
-    MachineState machine_state() const { return m_state; }
     std::optional<int> pid() const { return m_pid; }
     // Stopping in order to start again.
     bool restart_pending() const { return m_state == MachineState::restarting; }
