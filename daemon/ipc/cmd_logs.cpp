@@ -8,7 +8,8 @@
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/views.hpp"
 #include "daemon/ipc/connection.hpp"
-#include "daemon/ipc/monitors.hpp"
+#include "daemon/ipc/stream_events.hpp"
+#include "daemon/ipc/subscriptions.hpp"
 #include "daemon/logs/file_tail.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -110,7 +111,8 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
     std::vector<std::string> encoded;
     std::size_t bytes = 0;
     for (auto it = backlog.rbegin(); it != backlog.rend(); ++it) {
-        std::string line = logs::LogHub::event_line(ctx.request_id, *it->who, it->rec, *b64);
+        std::string line =
+            ctx.svc.socket_sink.encode(ctx.request_id, k_event_log, log_event_data(*it->who, it->rec, *b64));
         if (bytes + line.size() > k_backlog_budget) {
             break;
         }
@@ -118,22 +120,16 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
         encoded.push_back(std::move(line));
     }
     std::size_t skipped = backlog.size() - encoded.size();
-    ctx.conn.set_streaming();
     if (skipped > 0) {
-        ctx.conn.send(make_event(ctx.request_id, "gap", json{{"missed", skipped}}));
+        ctx.conn.send(make_event(ctx.request_id, k_event_gap, gap_event_data(skipped)));
     }
     for (auto it = encoded.rbegin(); it != encoded.rend(); ++it) {
         ctx.conn.send_line(std::move(*it));
     }
     if (*follow) {
-        logs::Follower f;
-        f.conn_id = ctx.conn.id();
-        f.request_id = ctx.request_id;
-        f.selector = *sel;
-        f.want_out = want_out;
-        f.want_err = want_err;
-        f.b64 = *b64;
-        if (auto ok = ctx.svc.hub.follow(std::move(f)); !ok) {
+        Subscription f{&ctx.svc.socket_sink, ctx.conn.id(), ctx.request_id, StreamKind::log,
+                       LogFilter{*sel, want_out, want_err, *b64}};
+        if (auto ok = ctx.svc.streams.subscribe(std::move(f)); !ok) {
             return ok.error();
         }
     }
@@ -187,8 +183,7 @@ Result<json> handle_cancel(CommandContext& ctx, const json& args) {
     if (it == args.end() || !(it->is_number_integer() || it->is_string())) {
         return fail(ErrorCode::bad_args, "'request' must be the id of a stream request");
     }
-    bool monitor = ctx.svc.monitors != nullptr && ctx.svc.monitors->unsubscribe(ctx.conn.id(), *it);
-    if (!monitor && !ctx.svc.hub.unfollow(ctx.conn.id(), *it)) {
+    if (!ctx.svc.streams.cancel(ctx.svc.socket_sink, ctx.conn.id(), *it)) {
         return fail(ErrorCode::not_found, "no stream with that request id on this connection");
     }
     return json{{"cancelled", *it}};
