@@ -67,6 +67,12 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
                 inst->restart(sup::RestartReason::memory);
             }
         });
+    build_ipc();
+}
+
+// The client side, once every component it serves exists: the socket, its
+// stream sink, Services built whole, the dispatcher and the monitor frames.
+void Daemon::build_ipc() {
     m_self = std::make_unique<metrics::SelfStats>(&m_loop, [this] {
         return std::pair{m_hub->stats().lines, m_hub->stats().bytes};
     });

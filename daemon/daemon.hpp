@@ -53,6 +53,7 @@ public:
     void resurrect();
 
 private:
+    void build_ipc();
     void teardown();
     static void signal_cb(uv_signal_t* s, int signum) noexcept;
 

@@ -33,6 +33,21 @@ json pool_json(const StringPoolStats& s) {
                 {"bytes_saved", s.bytes_saved}};
 }
 
+// Requests and latency of every command that was called at least once.
+json by_command_json(const DispatchStats& stats) {
+    json requests = json::object();
+    auto table = command_table();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (stats.per_command[i] == 0) {
+            continue;
+        }
+        json h = histogram_json(stats.latency[i]);
+        h["requests"] = stats.per_command[i];
+        requests[std::string(table[i].name)] = h;
+    }
+    return requests;
+}
+
 std::int64_t unix_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -105,16 +120,6 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
         by_state[std::string(to_string(inst->state()))] = by_state[std::string(to_string(inst->state()))].get<int>() + 1;
         restarts += inst->to_json().value("restarts", std::int64_t{0});
     }
-    json requests = json::object();
-    auto table = command_table();
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        if (svc.dispatch.per_command[i] == 0) {
-            continue;
-        }
-        json h = histogram_json(svc.dispatch.latency[i]);
-        h["requests"] = svc.dispatch.per_command[i];
-        requests[std::string(table[i].name)] = h;
-    }
     const auto& hs = svc.hub.stats();
     const auto& fs = svc.streams.stats();
     const auto& ss = svc.sampler.stats();
@@ -123,7 +128,7 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
         {"processes", {{"by_state", by_state}, {"total", svc.table.instance_count()}, {"restarts", restarts}}},
         {"requests", {{"total", svc.dispatch.requests},
                       {"errors", svc.dispatch.errors},
-                      {"by_command", requests}}},
+                      {"by_command", by_command_json(svc.dispatch)}}},
         {"logs", {{"lines", hs.lines},
                   {"bytes", hs.bytes},
                   {"follower_lines_sent", fs.follower_lines_sent},
