@@ -27,10 +27,10 @@ namespace {
 struct FakeSink final : StreamSink {
     std::map<std::uint64_t, std::vector<json>> got;
     std::map<std::uint64_t, StreamSend> result;
-    int encodes = 0;
+    mutable int encodes = 0;
 
     std::string encode(const json& request_id, std::string_view event, json data) const override {
-        ++const_cast<FakeSink*>(this)->encodes;
+        ++encodes;
         return to_line(make_event(request_id, event, std::move(data)));
     }
     StreamSend send(std::uint64_t client, std::string_view bytes) override {
