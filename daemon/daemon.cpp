@@ -12,7 +12,7 @@
 #include "common/cron.hpp"
 #include "daemon/error_log.hpp"
 #include "daemon/ipc/process_ops.hpp"
-#include "daemon/ipc/views.hpp"
+#include "daemon/ipc/stream_events.hpp"
 #include "daemon/store/dump_file.hpp"
 #include "daemon/log.hpp"
 
@@ -20,19 +20,9 @@ namespace pm {
 
 Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_opts(opts) {
     uv_loop_init(&m_loop);
-    m_hub = std::make_unique<logs::LogHub>(
-        &m_loop, m_paths.logs_dir(), m_opts.logs, [this](std::uint64_t conn, std::string_view line) {
-            ipc::Connection* c = m_server ? m_server->find(conn) : nullptr;
-            if (c == nullptr) {
-                return logs::SendResult::gone;
-            }
-            switch (c->send_stream(line)) {
-                case ipc::StreamSend::sent: return logs::SendResult::sent;
-                case ipc::StreamSend::full: return logs::SendResult::full;
-                case ipc::StreamSend::gone: break;
-            }
-            return logs::SendResult::gone;
-        });
+    m_streams = std::make_unique<ipc::Subscriptions>(
+        ipc::SubscriptionLimits{m_opts.max_followers, m_opts.server.max_connections});
+    m_hub = std::make_unique<logs::LogHub>(&m_loop, m_paths.logs_dir(), m_opts.logs, *m_streams);
     m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
     if (auto schedule = parse_cron(m_opts.log_rotate_cron); schedule && !m_opts.log_rotate_cron.empty()) {
         // Validated by main: a bad expression never gets here.
@@ -67,53 +57,33 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         [this](std::uint64_t id, std::uint64_t rss, std::uint64_t limit) {
             m_table->on_memory_over_limit(id, rss, limit);
         });
+    build_ipc();
+}
+
+// The client side, once every component it serves exists: the socket, its
+// stream sink, Services built whole, the dispatcher and the monitor frames.
+void Daemon::build_ipc() {
+    m_self = std::make_unique<metrics::SelfStats>(&m_loop, [this] {
+        return std::pair{m_hub->stats().lines, m_hub->stats().bytes};
+    });
     m_server = std::make_unique<ipc::Server>(&m_loop, m_opts.server,
                                              [this](ipc::Connection& c, std::string_view line) {
                                                  m_dispatcher->handle_line(c, line);
                                              });
+    m_socket_sink = std::make_unique<ipc::SocketSink>(*m_server);
+    m_server->on_closed([this](std::uint64_t conn) { m_streams->drop_client(*m_socket_sink, conn); });
     auto now = std::chrono::system_clock::now().time_since_epoch();
     ipc::DaemonInfo info{getpid(),
                          std::chrono::duration_cast<std::chrono::milliseconds>(now).count(),
                          m_paths.home};
-    m_services = std::make_unique<ipc::Services>(
-        ipc::Services{*m_table, *m_hub, m_pool, *m_sampler, *m_server, info, [this] { begin_shutdown(); }});
-    m_server->on_closed([this](std::uint64_t conn) {
-        m_hub->drop_connection(conn);
-        if (m_monitors) {
-            m_monitors->drop_connection(conn);
-        }
-    });
-    m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services);
-    m_self = std::make_unique<metrics::SelfStats>(&m_loop, [this] {
-        return std::pair{m_hub->stats().lines, m_hub->stats().bytes};
-    });
-    m_services->self = m_self.get();
-    m_monitors = std::make_unique<ipc::Monitors>(
-        m_opts.server.max_connections,
-        [this] { return monitor_frame(); },
-        [this](std::uint64_t conn, std::string_view line) {
-            ipc::Connection* c = m_server->find(conn);
-            return c != nullptr && c->send_stream(line) != ipc::StreamSend::gone;
-        });
-    m_services->monitors = m_monitors.get();
-    m_sampler->on_tick([this] { m_monitors->publish(); });
-    m_services->dispatch = &m_dispatcher->stats();
+    m_services = std::make_unique<ipc::Services>(ipc::Services{*m_table, *m_hub, m_pool, *m_sampler, *m_self,
+                                                               *m_server, *m_streams, *m_socket_sink,
+                                                               m_dispatch_stats, info, [this] { begin_shutdown(); }});
+    m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services, m_dispatch_stats);
+    m_sampler->on_tick([this] { m_streams->publish_stats([this] { return ipc::monitor_frame(*m_services); }); });
 }
 
 Daemon::~Daemon() { teardown(); }
-
-json Daemon::monitor_frame() const {
-    json procs = json::array();
-    for (auto* inst : m_table->all()) {
-        procs.push_back(ipc::instance_json(*m_services, *inst));
-    }
-    metrics::ProcSelf self = metrics::read_proc_self();
-    return json{{"ts", std::chrono::duration_cast<std::chrono::milliseconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count()},
-                {"processes", procs},
-                {"daemon", {{"rss_bytes", self.rss_kb * 1024}, {"connections", m_server->connection_count()}}}};
-}
 
 Result<void> Daemon::start() {
     for (auto [h, sig] : {std::pair{&m_sigterm, SIGTERM}, std::pair{&m_sigint, SIGINT}}) {
@@ -193,13 +163,13 @@ void Daemon::teardown() {
     }
     m_sigterm.close();
     m_sigint.close();
-    m_services->self = nullptr;
-    m_services->dispatch = nullptr;
-    m_services->monitors = nullptr;
-    m_monitors.reset();
+    m_sampler->on_tick(nullptr);
     m_dispatcher.reset();
+    m_services.reset();
+    m_streams->drop_sink(*m_socket_sink);  // every socket client goes with the server
     m_self.reset();
     m_server.reset();
+    m_socket_sink.reset();
     m_reaper.reset();
     m_sampler.reset();
     m_table->set_on_change(nullptr);
@@ -207,6 +177,7 @@ void Daemon::teardown() {
     m_live.reset();
     m_table.reset();
     m_hub.reset();
+    m_streams.reset();
     uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks
 }
 

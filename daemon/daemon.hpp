@@ -11,8 +11,9 @@
 #include "common/result.hpp"
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
-#include "daemon/ipc/monitors.hpp"
 #include "daemon/ipc/server.hpp"
+#include "daemon/ipc/socket_sink.hpp"
+#include "daemon/ipc/subscriptions.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
 #include "daemon/metrics/self_stats.hpp"
@@ -27,6 +28,7 @@ struct DaemonOptions {
     ipc::ServerLimits server;
     sup::TableLimits table;
     logs::HubLimits logs;
+    std::size_t max_followers = 1024;  // concurrent log follows (monitors: max_connections)
     metrics::SamplerOptions sampler;
     // Rotate every log file on this cron schedule ("0 0 * * *": daily, as
     // pm2-logrotate does by default); empty: by size only. Checked by main.
@@ -51,14 +53,16 @@ public:
     void resurrect();
 
 private:
+    void build_ipc();
     void teardown();
-    json monitor_frame() const;
     static void signal_cb(uv_signal_t* s, int signum) noexcept;
 
     Paths m_paths;
     DaemonOptions m_opts;
     uv_loop_t m_loop{};
     StringPool m_pool;  // outlives every spec holding its strings
+    ipc::DispatchStats m_dispatch_stats;
+    std::unique_ptr<ipc::Subscriptions> m_streams;  // outlives the hub, which feeds it lines
     std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
     std::unique_ptr<sup::Reaper> m_reaper;
@@ -66,9 +70,9 @@ private:
     std::unique_ptr<metrics::Sampler> m_sampler;
     std::unique_ptr<metrics::SelfStats> m_self;
     std::unique_ptr<ipc::Server> m_server;
+    std::unique_ptr<ipc::SocketSink> m_socket_sink;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;
-    std::unique_ptr<ipc::Monitors> m_monitors;
     std::unique_ptr<sup::CronTimer> m_log_rotation;
     uv::Handle<uv_signal_t> m_sigterm;
     uv::Handle<uv_signal_t> m_sigint;

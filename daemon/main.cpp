@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(1, 65536));
     app.add_option("--max-processes", opts.table.max_instances, "managed instances")
         ->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--max-followers", opts.logs.max_followers, "concurrent log followers")
+    app.add_option("--max-followers", opts.max_followers, "concurrent log followers")
         ->capture_default_str()->check(CLI::Range(1, 1000000));
     std::string client_timeout = "60s";
     app.add_option("--client-timeout", client_timeout,

@@ -1,4 +1,4 @@
-// Log commands: logs (backlog + follow), flush, reloadLogs, cancel.
+// Log commands: logs (backlog + follow), flush, rotateLogs, reloadLogs, cancel.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,7 +8,8 @@
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/views.hpp"
 #include "daemon/ipc/connection.hpp"
-#include "daemon/ipc/monitors.hpp"
+#include "daemon/ipc/stream_events.hpp"
+#include "daemon/ipc/subscriptions.hpp"
 #include "daemon/logs/file_tail.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -70,6 +71,30 @@ void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
     out.insert(out.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
 }
 
+// Sends the newest backlog lines that fit the budget, oldest first, after
+// one gap event counting those left out. Returns how many were sent.
+std::size_t send_backlog(CommandContext& ctx, const std::vector<BacklogLine>& backlog, bool b64) {
+    const StreamSink& sink = ctx.svc.socket_sink;
+    std::vector<std::string> encoded;
+    std::size_t bytes = 0;
+    for (auto it = backlog.rbegin(); it != backlog.rend(); ++it) {
+        std::string line = sink.encode(ctx.request_id, k_event_log, log_event_data(*it->who, it->rec, b64));
+        if (bytes + line.size() > k_backlog_budget) {
+            break;
+        }
+        bytes += line.size();
+        encoded.push_back(std::move(line));
+    }
+    std::size_t skipped = backlog.size() - encoded.size();
+    if (skipped > 0) {
+        ctx.conn.send_line(sink.encode(ctx.request_id, k_event_gap, gap_event_data(skipped)));
+    }
+    for (auto it = encoded.rbegin(); it != encoded.rend(); ++it) {
+        ctx.conn.send_line(std::move(*it));
+    }
+    return encoded.size();
+}
+
 }  // namespace
 
 Result<json> handle_logs(CommandContext& ctx, const json& args) {
@@ -107,37 +132,15 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
     if (backlog.size() > static_cast<std::size_t>(*lines)) {
         backlog.erase(backlog.begin(), backlog.end() - *lines);
     }
-    std::vector<std::string> encoded;
-    std::size_t bytes = 0;
-    for (auto it = backlog.rbegin(); it != backlog.rend(); ++it) {
-        std::string line = logs::LogHub::event_line(ctx.request_id, *it->who, it->rec, *b64);
-        if (bytes + line.size() > k_backlog_budget) {
-            break;
-        }
-        bytes += line.size();
-        encoded.push_back(std::move(line));
-    }
-    std::size_t skipped = backlog.size() - encoded.size();
-    ctx.conn.set_streaming();
-    if (skipped > 0) {
-        ctx.conn.send(make_event(ctx.request_id, "gap", json{{"missed", skipped}}));
-    }
-    for (auto it = encoded.rbegin(); it != encoded.rend(); ++it) {
-        ctx.conn.send_line(std::move(*it));
-    }
+    std::size_t sent = send_backlog(ctx, backlog, *b64);
     if (*follow) {
-        logs::Follower f;
-        f.conn_id = ctx.conn.id();
-        f.request_id = ctx.request_id;
-        f.selector = *sel;
-        f.want_out = want_out;
-        f.want_err = want_err;
-        f.b64 = *b64;
-        if (auto ok = ctx.svc.hub.follow(std::move(f)); !ok) {
+        Subscription f{&ctx.svc.socket_sink, ctx.conn.id(), ctx.request_id, StreamKind::log,
+                       LogFilter{*sel, want_out, want_err, *b64}};
+        if (auto ok = ctx.svc.streams.subscribe(std::move(f)); !ok) {
             return ok.error();
         }
     }
-    return json{{"lines", encoded.size()}, {"following", *follow}};
+    return json{{"lines", sent}, {"following", *follow}};
 }
 
 Result<json> handle_flush(CommandContext& ctx, const json& args) {
@@ -187,8 +190,7 @@ Result<json> handle_cancel(CommandContext& ctx, const json& args) {
     if (it == args.end() || !(it->is_number_integer() || it->is_string())) {
         return fail(ErrorCode::bad_args, "'request' must be the id of a stream request");
     }
-    bool monitor = ctx.svc.monitors != nullptr && ctx.svc.monitors->unsubscribe(ctx.conn.id(), *it);
-    if (!monitor && !ctx.svc.hub.unfollow(ctx.conn.id(), *it)) {
+    if (!ctx.svc.streams.cancel(ctx.svc.socket_sink, ctx.conn.id(), *it)) {
         return fail(ErrorCode::not_found, "no stream with that request id on this connection");
     }
     return json{{"cancelled", *it}};

@@ -96,11 +96,6 @@ Result<json> handle_restart(CommandContext& ctx, const json& args) {
 
 namespace {
 
-// The instances a reload is rolling through, with the table they belong to;
-// one reload at a time per instance. The jobs' own state, not the
-// instances': nothing in the supervisor reads it.
-std::set<std::pair<const sup::ProcessTable*, std::uint64_t>> g_reloading;
-
 // A rolling reload: one instance at a time, the next only once the previous
 // one is back online (ready, or min_uptime reached). It stops at the first
 // instance that fails to come back, leaving the rest on their old run.
@@ -113,7 +108,7 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
     Rolling(Services* s, Responder resp, std::vector<std::uint64_t> job_ids)
         : svc(s), r(std::move(resp)), ids(std::move(job_ids)) {
         for (auto id : ids) {
-            g_reloading.emplace(&svc->table, id);
+            svc->reloading.insert(id);
         }
     }
     ~Rolling() { release(); }
@@ -127,9 +122,7 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
     std::uint64_t deadline = 0;  // loop time in ms; 0: none
     bool released = false;
 
-    static bool reloading(const sup::ProcessTable& table, std::uint64_t id) {
-        return g_reloading.count({&table, id}) != 0;
-    }
+    static bool reloading(const Services& svc, std::uint64_t id) { return svc.reloading.count(id) != 0; }
 
     // Unlike `pm wait`, a reload counts a backoff as failed: the new run
     // crashed, and rolling on would take the next instance down too, while
@@ -143,7 +136,7 @@ struct Rolling : std::enable_shared_from_this<Rolling> {
             return;
         }
         for (auto id : ids) {
-            g_reloading.erase({&svc->table, id});
+            svc->reloading.erase(id);
         }
     }
 
@@ -216,7 +209,7 @@ Result<json> handle_reload(CommandContext& ctx, const json& args) {
         return ok.error();
     }
     for (auto* i : *sel) {
-        if (Rolling::reloading(ctx.svc.table, i->id())) {
+        if (Rolling::reloading(ctx.svc, i->id())) {
             return fail(ErrorCode::busy, fmt::format("a reload of {} is already running", i->display_name()));
         }
     }

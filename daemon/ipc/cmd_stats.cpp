@@ -7,8 +7,8 @@
 #include "daemon/error_log.hpp"
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/dispatch.hpp"
-#include "daemon/ipc/monitors.hpp"
 #include "daemon/ipc/server.hpp"
+#include "daemon/ipc/subscriptions.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/metrics/sampler.hpp"
 #include "daemon/metrics/self_stats.hpp"
@@ -33,6 +33,21 @@ json pool_json(const StringPoolStats& s) {
                 {"bytes_saved", s.bytes_saved}};
 }
 
+// Requests and latency of every command that was called at least once.
+json by_command_json(const DispatchStats& stats) {
+    json requests = json::object();
+    auto table = command_table();
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        if (stats.per_command[i] == 0) {
+            continue;
+        }
+        json h = histogram_json(stats.latency[i]);
+        h["requests"] = stats.per_command[i];
+        requests[std::string(table[i].name)] = h;
+    }
+    return requests;
+}
+
 std::int64_t unix_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -55,7 +70,7 @@ Result<json> handle_memory_stats(CommandContext& ctx, const json& args) {
                {"channels", svc.table.instance_count()},
                {"pipes", svc.hub.pipe_count()},
                {"files", svc.hub.file_count()},
-               {"followers", svc.hub.follower_count()}};
+               {"followers", svc.streams.count(StreamKind::log)}};
     if (*detail) {
         json per = json::array();
         for (auto* inst : svc.table.all()) {
@@ -90,7 +105,7 @@ Result<json> handle_memory_stats(CommandContext& ctx, const json& args) {
         {"error_log", {{"bytes", error_log_bytes()}}},
         {"string_pool", pool_json(svc.pool.stats())},
         {"fds", {{"open", self.fds}, {"soft_limit", nofile.rlim_cur}, {"hard_limit", nofile.rlim_max}}},
-        {"rss_trend_kb", svc.self != nullptr ? svc.self->rss_trend() : json::array()},
+        {"rss_trend_kb", svc.self.rss_trend()},
     };
 }
 
@@ -103,34 +118,21 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
     std::int64_t restarts = 0;
     for (auto* inst : svc.table.all()) {
         by_state[std::string(to_string(inst->state()))] = by_state[std::string(to_string(inst->state()))].get<int>() + 1;
-        restarts += inst->to_json().value("restarts", std::int64_t{0});
-    }
-    json requests = json::object();
-    std::uint64_t total = 0;
-    if (svc.dispatch != nullptr) {
-        auto table = command_table();
-        for (std::size_t i = 0; i < table.size(); ++i) {
-            if (svc.dispatch->per_command[i] == 0) {
-                continue;
-            }
-            json h = histogram_json(svc.dispatch->latency[i]);
-            h["requests"] = svc.dispatch->per_command[i];
-            requests[std::string(table[i].name)] = h;
-        }
-        total = svc.dispatch->requests;
+        restarts += inst->restarts();
     }
     const auto& hs = svc.hub.stats();
+    const auto& fs = svc.streams.stats();
     const auto& ss = svc.sampler.stats();
     json out{
         {"uptime_ms", unix_ms() - svc.info.started_unix_ms},
         {"processes", {{"by_state", by_state}, {"total", svc.table.instance_count()}, {"restarts", restarts}}},
-        {"requests", {{"total", total},
-                      {"errors", svc.dispatch != nullptr ? svc.dispatch->errors : 0},
-                      {"by_command", requests}}},
+        {"requests", {{"total", svc.dispatch.requests},
+                      {"errors", svc.dispatch.errors},
+                      {"by_command", by_command_json(svc.dispatch)}}},
         {"logs", {{"lines", hs.lines},
                   {"bytes", hs.bytes},
-                  {"follower_lines_sent", hs.follower_lines_sent},
-                  {"follower_lines_missed", hs.follower_lines_missed}}},
+                  {"follower_lines_sent", fs.follower_lines_sent},
+                  {"follower_lines_missed", fs.follower_lines_missed}}},
         {"sampler", {{"ticks", ss.ticks},
                      {"interval_ms", svc.sampler.options().interval_ms},
                      {"last_tick_wall_us", ss.last_tick_wall_us},
@@ -143,11 +145,9 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
                          {"rejected", svc.server.stats().rejected_limit + svc.server.stats().rejected_peer},
                          {"idle_closed", svc.server.stats().idle_closed}}},
     };
-    if (svc.self != nullptr) {
-        out["loop_lag"] = histogram_json(svc.self->loop_lag());
-        out["logs"]["lines_per_sec"] = svc.self->lines_per_sec();
-        out["logs"]["bytes_per_sec"] = svc.self->bytes_per_sec();
-    }
+    out["loop_lag"] = histogram_json(svc.self.loop_lag());
+    out["logs"]["lines_per_sec"] = svc.self.lines_per_sec();
+    out["logs"]["bytes_per_sec"] = svc.self.bytes_per_sec();
     std::uint64_t dropped = 0;
     for (auto* inst : svc.table.all()) {
         if (auto* ch = svc.hub.channel(inst->id())) {
@@ -165,13 +165,10 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
 Result<json> handle_errors(CommandContext&, const json&) { return errors_json(); }
 
 Result<json> handle_monitor(CommandContext& ctx, const json&) {
-    if (ctx.svc.monitors == nullptr) {
-        return fail(ErrorCode::internal, "monitoring is not available");
-    }
-    if (auto ok = ctx.svc.monitors->subscribe(ctx.conn.id(), ctx.request_id); !ok) {
+    Subscription s{&ctx.svc.socket_sink, ctx.conn.id(), ctx.request_id, StreamKind::stats, {}};
+    if (auto ok = ctx.svc.streams.subscribe(std::move(s)); !ok) {
         return ok.error();
     }
-    ctx.conn.set_streaming();
     return json{{"interval_ms", ctx.svc.sampler.options().interval_ms}};
 }
 

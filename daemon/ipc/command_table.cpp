@@ -44,7 +44,7 @@ constexpr std::array k_commands{
                 "empty log rings and files"},
     CommandSpec{"hello", handle_hello, flag_none, k_hello_args,
                 "protocol and daemon version"},
-    CommandSpec{"kill", handle_kill, flag_mutating, none(),
+    CommandSpec{"kill", handle_kill, flag_mutating | flag_during_shutdown, none(),
                 "stop every process and exit the daemon"},
     CommandSpec{"list", handle_list, flag_none, none(), "every instance with its state"},
     CommandSpec{"logs", handle_logs, flag_streaming, k_logs_args,

@@ -14,7 +14,8 @@ namespace pm::ipc {
 enum CommandFlag : std::uint32_t {
     flag_none = 0,
     flag_mutating = 1u << 0,   // changes processes or the daemon (audit-logged)
-    flag_streaming = 1u << 1,  // replies with events until cancelled
+    flag_streaming = 1u << 1,  // sends stream events: dispatch puts the connection in streaming mode
+    flag_during_shutdown = 1u << 2,  // mutating, yet still accepted once shutdown has begun
 };
 
 using Handler = Result<json> (*)(CommandContext&, const json& args);

@@ -101,7 +101,6 @@ StreamSend Connection::send_stream(std::string_view line) {
     if (m_closing) {
         return StreamSend::gone;
     }
-    m_streaming = true;
     if (m_queued + m_stream_batch.size() + line.size() > m_limits.max_stream_queued) {
         return StreamSend::full;
     }

@@ -13,6 +13,7 @@
 
 #include "common/line_framer.hpp"
 #include "common/protocol.hpp"
+#include "daemon/ipc/stream_sink.hpp"
 
 namespace pm::ipc {
 
@@ -21,8 +22,6 @@ struct ConnectionLimits {
     std::size_t max_queued = 1024 * 1024;         // request/reply clients
     std::size_t max_stream_queued = 4 * 1024 * 1024;  // followers and monitors
 };
-
-enum class StreamSend { sent, full, gone };
 
 class Connection {
 public:
@@ -43,8 +42,8 @@ public:
     // (it is not reading; the daemon must not grow for it).
     void send(const json& msg);
     void send_line(std::string line);
-    // For streams (followers): over the stream queue limit the line is not
-    // queued and `full` is returned; the caller counts what was missed.
+    // For stream events (through SocketSink): over the stream queue limit the
+    // line is not queued and `full` is returned; the registry counts what was missed.
     // Stream lines are batched and written by flush_stream() (the server
     // runs it once per loop iteration), one write for many lines.
     StreamSend send_stream(std::string_view line);
@@ -58,6 +57,7 @@ public:
 
     std::uint64_t id() const { return m_id; }
     bool closing() const { return m_closing; }
+    // Called by dispatch before a streaming command's handler runs.
     void set_streaming() { m_streaming = true; }
     // No complete request (none yet, or a line left unfinished) for
     // `timeout_ms` and not streaming: a stuck or half-open client.
@@ -92,7 +92,7 @@ private:
     std::size_t m_queued = 0;
     bool m_closing = false;
     bool m_close_when_flushed = false;
-    bool m_streaming = false;  // has followers: the stream queue limit applies
+    bool m_streaming = false;  // issued a streaming command: the stream queue limit applies
     std::uint64_t m_requests = 0;      // complete request lines received
     std::uint64_t m_last_read_ms = 0;  // loop time of the last bytes received
     std::string m_stream_batch;  // stream lines not yet handed to libuv

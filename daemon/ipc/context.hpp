@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <set>
 
 #include "common/protocol.hpp"
 #include "common/result.hpp"
@@ -26,7 +27,8 @@ namespace pm::ipc {
 class Server;
 class Connection;
 struct DispatchStats;
-class Monitors;
+class StreamSink;
+class Subscriptions;
 
 struct DaemonInfo {
     int pid = 0;
@@ -34,18 +36,23 @@ struct DaemonInfo {
     std::string home;
 };
 
+// Built whole by the composition root once every component exists.
 struct Services {
     sup::ProcessTable& table;
     logs::LogHub& hub;
     StringPool& pool;
     metrics::Sampler& sampler;
+    metrics::SelfStats& self;
     Server& server;
+    Subscriptions& streams;   // every client's streams (follows, monitors)
+    StreamSink& socket_sink;  // how the socket's clients receive stream events
+    const DispatchStats& dispatch;
     DaemonInfo info;
     std::function<void()> request_shutdown;  // begins an orderly daemon exit
     bool shutting_down = false;              // set once it has begun: no more changes
-    metrics::SelfStats* self = nullptr;
-    const DispatchStats* dispatch = nullptr;
-    Monitors* monitors = nullptr;
+    // Instances a rolling reload is going through (one reload at a time per
+    // instance): the reload jobs' state, which nothing in the supervisor reads.
+    std::set<std::uint64_t> reloading = {};
 };
 
 // Completes a deferred reply. Holds ids, not pointers: the client may be gone

@@ -30,9 +30,16 @@ void Responder::reply(const Result<json>& result) const {
     }
 }
 
-Dispatcher::Dispatcher(Services& svc) : m_svc(svc) {
-    m_stats.per_command.assign(command_table().size(), 0);
-    m_stats.latency.assign(command_table().size(), Histogram{});
+Dispatcher::Dispatcher(Services& svc, DispatchStats& stats, std::span<const CommandSpec> commands)
+    : m_svc(svc), m_stats(stats), m_commands(commands) {}
+
+const CommandSpec* Dispatcher::find(std::string_view name) const {
+    for (const auto& c : m_commands) {
+        if (c.name == name) {
+            return &c;
+        }
+    }
+    return nullptr;
 }
 
 namespace {
@@ -62,40 +69,50 @@ void Dispatcher::handle_line(Connection& conn, std::string_view line) {
             send_error(req.error());
             return;
         }
-        const CommandSpec* spec = find_command(req->cmd);
+        const CommandSpec* spec = find(req->cmd);
         if (spec == nullptr) {
             send_error(Error{ErrorCode::unknown_command,
                              fmt::format("unknown command '{}'", req->cmd.substr(0, 64))});
             return;
         }
-        ++m_stats.per_command[command_index(*spec)];
+        ++m_stats.per_command[static_cast<std::size_t>(spec - m_commands.data())];
         if (auto ok = check_arg_keys(*spec, req->args); !ok) {
             send_error(ok.error());
             return;
         }
         if (spec->flags & flag_mutating) {
-            if (m_svc.shutting_down && spec->name != "kill") {
+            if (m_svc.shutting_down && !(spec->flags & flag_during_shutdown)) {
                 // A start or restart now would outlive the shutdown's wait for exits.
                 send_error(Error{ErrorCode::busy, "pmd is shutting down"});
                 return;
             }
             PM_LOG(info, "client {}: {}", conn.id(), spec->name);
         }
-        CommandContext ctx{m_svc, conn, id};
-        auto t0 = std::chrono::steady_clock::now();
-        Result<json> result = spec->handler(ctx, req->args);
-        m_stats.latency[command_index(*spec)].record(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
-        if (!result) {
-            send_error(result.error());
-        } else if (!ctx.deferred) {
-            conn.send(make_ok(id, std::move(*result)));
-        }
+        run(*spec, conn, id, req->args);
     } catch (const std::exception& e) {
         // The one catch-all: a stray json or allocation error must not end pmd.
         ++m_stats.internal_errors;
         report_error(ErrorKind::internal, fmt::format("internal error handling a request: {}", e.what()));
         send_error(Error{ErrorCode::internal, "internal error; see pmd.log"});
+    }
+}
+
+void Dispatcher::run(const CommandSpec& spec, Connection& conn, const json& id, const json& args) {
+    if (spec.flags & flag_streaming) {
+        // Stream events (and the backlog sent before the reply) get the
+        // stream queue limit, and the client is exempt from the idle timeout.
+        conn.set_streaming();
+    }
+    CommandContext ctx{m_svc, conn, id};
+    auto t0 = std::chrono::steady_clock::now();
+    Result<json> result = spec.handler(ctx, args);
+    m_stats.latency[static_cast<std::size_t>(&spec - m_commands.data())].record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
+    if (!result) {
+        ++m_stats.errors;
+        conn.send(make_error(id, result.error()));
+    } else if (!ctx.deferred) {
+        conn.send(make_ok(id, std::move(*result)));
     }
 }
 

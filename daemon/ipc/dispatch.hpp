@@ -4,16 +4,23 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
 #include "common/histogram.hpp"
+#include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/connection.hpp"
 #include "daemon/ipc/context.hpp"
 
 namespace pm::ipc {
 
+// Request counters for performanceStats; owned by the composition root.
 struct DispatchStats {
+    // Sized for a command table (by default THE table).
+    explicit DispatchStats(std::size_t commands = command_table().size())
+        : per_command(commands, 0), latency(commands) {}
+
     std::uint64_t requests = 0;
     std::uint64_t errors = 0;
     std::uint64_t internal_errors = 0;
@@ -23,14 +30,18 @@ struct DispatchStats {
 
 class Dispatcher {
 public:
-    explicit Dispatcher(Services& svc);
+    // `commands`: THE table, or a test's own (with stats sized for it).
+    Dispatcher(Services& svc, DispatchStats& stats, std::span<const CommandSpec> commands = command_table());
     // Called on the loop thread for each complete request line.
     void handle_line(Connection& conn, std::string_view line);
-    const DispatchStats& stats() const { return m_stats; }
 
 private:
+    const CommandSpec* find(std::string_view name) const;
+    void run(const CommandSpec& spec, Connection& conn, const json& id, const json& args);
+
     Services& m_svc;
-    DispatchStats m_stats;
+    DispatchStats& m_stats;
+    std::span<const CommandSpec> m_commands;
 };
 
 }  // namespace pm::ipc

@@ -1,4 +1,4 @@
-// LogHub: channels, pipes, files and the follower fan-out.
+// LogHub: channels, pipes, files and the idle-flush tick.
 #include "daemon/logs/log_hub.hpp"
 
 #include <sys/stat.h>
@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 #include <unordered_set>
 
-#include "common/base64.hpp"
 #include "common/date_format.hpp"
 #include "daemon/log.hpp"
 
@@ -20,8 +19,8 @@ constexpr std::uint64_t k_tick_ms = 500;
 
 }  // namespace
 
-LogHub::LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, SendFn send)
-    : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits), m_send(std::move(send)) {
+LogHub::LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, LineSink& sink)
+    : m_loop(loop), m_logs_dir(std::move(logs_dir)), m_limits(limits), m_sink(sink) {
     uv::init_timer(m_loop, m_tick, this);
     uv_timer_start(m_tick.get(), tick_cb, k_tick_ms, k_tick_ms);
     uv_unref(m_tick.handle());
@@ -169,102 +168,9 @@ void LogHub::on_tick() {
     }
 }
 
-bool LogHub::matches(const Selector& sel, const ChannelIdentity& who) {
-    switch (sel.kind) {
-        case Selector::Kind::all: return true;
-        case Selector::Kind::id: return sel.id == who.id;
-        case Selector::Kind::name: return sel.name == who.name;
-        case Selector::Kind::instance: return sel.name == who.name && sel.index == who.index;
-    }
-    return false;
-}
-
-std::string LogHub::event_line(const json& request_id, const ChannelIdentity& who, const LogRecord& r,
-                               bool b64) {
-    json data{{"id", who.id},       {"name", who.name},     {"index", who.index},
-              {"stream", to_string(r.stream)}, {"seq", r.seq}, {"ts", r.ts_ms}};
-    if (r.partial) {
-        data["partial"] = true;
-    }
-    if (b64) {
-        data["data_b64"] = base64_encode(r.text);
-    } else {
-        data["line"] = r.text;  // invalid UTF-8 is replaced when dumped
-    }
-    return to_line(make_event(request_id, "log", std::move(data)));
-}
-
 void LogHub::on_line(const LogChannel& ch, const LogRecord& r) {
     ++m_stats.lines;
-    if (m_followers.empty()) {
-        return;
-    }
-    // Encode once per (line, request id): followers usually share few ids.
-    std::string cached_line;
-    const json* cached_id = nullptr;
-    bool cached_b64 = false;
-    for (auto it = m_followers.begin(); it != m_followers.end();) {
-        Follower& f = *it;
-        bool want = r.stream == LogStream::out ? f.want_out : f.want_err;
-        if (!want || !matches(f.selector, ch.who())) {
-            ++it;
-            continue;
-        }
-        if (f.missed > 0) {
-            // A stalled follower must stay cheap: retry the gap record only
-            // now and then, and encode nothing else for it until it drains.
-            if (f.missed % 64 == 1) {
-                std::string gap = to_line(make_event(f.request_id, "gap", json{{"missed", f.missed}}));
-                if (m_send(f.conn_id, gap) == SendResult::sent) {
-                    f.missed = 0;
-                }
-            }
-            if (f.missed > 0) {
-                ++f.missed;
-                ++m_stats.follower_lines_missed;
-                ++it;
-                continue;
-            }
-        }
-        if (cached_id == nullptr || *cached_id != f.request_id || cached_b64 != f.b64) {
-            cached_line = event_line(f.request_id, ch.who(), r, f.b64);
-            cached_id = &f.request_id;
-            cached_b64 = f.b64;
-        }
-        SendResult res = m_send(f.conn_id, cached_line);
-        if (res == SendResult::gone) {
-            it = m_followers.erase(it);
-            cached_id = nullptr;  // the cached id pointed into the erased follower
-            continue;
-        }
-        if (res == SendResult::full) {
-            ++f.missed;
-            ++m_stats.follower_lines_missed;
-        } else {
-            ++m_stats.follower_lines_sent;
-        }
-        ++it;
-    }
-}
-
-Result<void> LogHub::follow(Follower f) {
-    if (m_followers.size() >= m_limits.max_followers) {
-        return fail(ErrorCode::limit_reached,
-                    fmt::format("too many followers (limit {})", m_limits.max_followers));
-    }
-    m_followers.push_back(std::move(f));
-    return {};
-}
-
-bool LogHub::unfollow(std::uint64_t conn_id, const json& request_id) {
-    auto before = m_followers.size();
-    std::erase_if(m_followers,
-                  [&](const Follower& f) { return f.conn_id == conn_id && f.request_id == request_id; });
-    return m_followers.size() != before;
-}
-
-void LogHub::drop_connection(std::uint64_t conn_id) {
-    std::erase_if(m_followers, [&](const Follower& f) { return f.conn_id == conn_id; });
+    m_sink.on_line(ch.who(), r);
 }
 
 void LogHub::close_all_pipes() {

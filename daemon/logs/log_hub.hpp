@@ -1,8 +1,7 @@
 // LogHub: owns every instance's LogChannel, the child output pipes, the
-// shared log files, and the followers. A line is fanned out to every
-// matching follower from the read that produced it: no process, timer or
-// file tail per follower. Slow followers are bounded by their connection's
-// queue; lines they miss are counted and reported as a gap record.
+// shared log files and the idle-flush tick. Every line goes to the LineSink
+// given at construction from the read that produced it; the hub knows
+// nothing of followers, connections or the protocol.
 #pragma once
 
 #include <uv.h>
@@ -14,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/selector.hpp"
+#include "daemon/logs/line_sink.hpp"
 #include "daemon/logs/log_channel.hpp"
 #include "daemon/logs/output_pipe.hpp"
 #include "daemon/uv/handle.hpp"
@@ -36,35 +35,19 @@ struct LogOptions {
     std::string date_format;
 };
 
-enum class SendResult { sent, full, gone };
-
-struct Follower {
-    std::uint64_t conn_id = 0;
-    json request_id;
-    Selector selector;     // kind all, name, instance or id
-    bool want_out = true;
-    bool want_err = true;
-    bool b64 = false;
-    std::uint64_t missed = 0;
-};
-
 struct HubLimits {
-    std::size_t max_followers = 1024;
     std::int64_t idle_flush_ms = 2000;  // a partial line waits at most this long
 };
 
 struct HubStats {
     std::uint64_t lines = 0;
     std::uint64_t bytes = 0;
-    std::uint64_t follower_lines_sent = 0;
-    std::uint64_t follower_lines_missed = 0;
 };
 
 class LogHub {
 public:
-    using SendFn = std::function<SendResult(std::uint64_t conn_id, std::string_view line)>;
-
-    LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, SendFn send);
+    // `sink` outlives the hub.
+    LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, LineSink& sink);
     ~LogHub();
 
     LogChannel& open_channel(const ChannelIdentity& who, std::size_t instances, const LogOptions& opts);
@@ -76,17 +59,6 @@ public:
     std::pair<OutputPipe*, OutputPipe*> make_pipes(std::uint64_t id);
     void start_pipes(std::pair<OutputPipe*, OutputPipe*> p);
     void discard_pipes(std::pair<OutputPipe*, OutputPipe*> p);
-
-    // Followers. follow() fails when the follower limit is reached.
-    Result<void> follow(Follower f);
-    bool unfollow(std::uint64_t conn_id, const json& request_id);
-    void drop_connection(std::uint64_t conn_id);
-    std::size_t follower_count() const { return m_followers.size(); }
-
-    // One encoded event line for a record, as sent to followers.
-    static std::string event_line(const json& request_id, const ChannelIdentity& who,
-                                  const LogRecord& r, bool b64);
-    static bool matches(const Selector& sel, const ChannelIdentity& who);
 
     std::size_t reopen_files();
     // Rotates the log files of the given channels (every file when
@@ -116,12 +88,11 @@ private:
     uv_loop_t* m_loop;
     std::string m_logs_dir;
     HubLimits m_limits;
-    SendFn m_send;
+    LineSink& m_sink;
     std::map<std::uint64_t, std::unique_ptr<LogChannel>> m_channels;
     std::map<std::string, std::weak_ptr<LogFile>> m_files;
     std::map<OutputPipe*, std::unique_ptr<OutputPipe>> m_pipes;
     std::vector<std::unique_ptr<OutputPipe>> m_dead_pipes;  // freed outside their callbacks
-    std::vector<Follower> m_followers;
     uv::Handle<uv_timer_t> m_tick;
     HubStats m_stats;
 };
