@@ -176,18 +176,9 @@ Result<std::string> Client::read_line(bool forever) {
             }
             return fail(ErrorCode::unreachable, std::strerror(errno));
         }
-        char buf[65536];
-        ssize_t n = ::read(m_fd.get(), buf, sizeof buf);
-        if (n == 0) {
-            return fail(ErrorCode::unreachable, "pmd closed the connection");
+        if (auto ok = fill(); !ok) {
+            return ok.error();
         }
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                continue;
-            }
-            return fail(ErrorCode::unreachable, fmt::format("lost pmd: {}", std::strerror(errno)));
-        }
-        m_framer.feed(std::string_view(buf, static_cast<std::size_t>(n)));
     }
 }
 
@@ -218,6 +209,8 @@ Result<json> Client::read_message(bool forever) {
     return msg;
 }
 
+// One read of what the socket has into the framer; EINTR and EAGAIN read
+// nothing and are not errors (the caller polls again).
 Result<void> Client::fill() {
     char buf[65536];
     ssize_t n = ::read(m_fd.get(), buf, sizeof buf);
