@@ -101,9 +101,10 @@ Result<void> Client::start_daemon() {
     int status = 0;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
     // Losing the start race to another pm's pmd is fine: we use the winner.
-    if (failed && message.find("already running") == std::string::npos) {
+    bool lost_race = WIFEXITED(status) && WEXITSTATUS(status) == k_pmd_exit_already_running;
+    bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    if (failed && !lost_race) {
         while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
             message.pop_back();
         }
@@ -175,18 +176,9 @@ Result<std::string> Client::read_line(bool forever) {
             }
             return fail(ErrorCode::unreachable, std::strerror(errno));
         }
-        char buf[65536];
-        ssize_t n = ::read(m_fd.get(), buf, sizeof buf);
-        if (n == 0) {
-            return fail(ErrorCode::unreachable, "pmd closed the connection");
+        if (auto ok = fill(); !ok) {
+            return ok.error();
         }
-        if (n < 0) {
-            if (errno == EINTR || errno == EAGAIN) {
-                continue;
-            }
-            return fail(ErrorCode::unreachable, fmt::format("lost pmd: {}", std::strerror(errno)));
-        }
-        m_framer.feed(std::string_view(buf, static_cast<std::size_t>(n)));
     }
 }
 
@@ -199,8 +191,7 @@ Result<json> Client::call_raw(std::string_view line) {
 
 Result<std::int64_t> Client::send_request(std::string_view cmd, const json& args) {
     std::int64_t id = m_next_id++;
-    json req{{"id", id}, {"cmd", cmd}, {"args", args}};
-    if (auto ok = send_all(to_line(req)); !ok) {
+    if (auto ok = send_all(to_line(make_request(id, cmd, args))); !ok) {
         return ok.error();
     }
     return id;
@@ -218,6 +209,8 @@ Result<json> Client::read_message(bool forever) {
     return msg;
 }
 
+// One read of what the socket has into the framer; EINTR and EAGAIN read
+// nothing and are not errors (the caller polls again).
 Result<void> Client::fill() {
     char buf[65536];
     ssize_t n = ::read(m_fd.get(), buf, sizeof buf);
@@ -255,8 +248,7 @@ Error reply_error(const json& m) {
 }
 
 Result<json> Client::call(std::string_view cmd, const json& args) {
-    json req{{"id", m_next_id++}, {"cmd", cmd}, {"args", args}};
-    auto msg = call_raw(to_line(req));
+    auto msg = call_raw(to_line(make_request(m_next_id++, cmd, args)));
     if (!msg) {
         return msg.error();
     }

@@ -1,133 +1,183 @@
-// Self-observation commands: memoryStats, performanceStats, errors.
-#include <cstdio>
-#include <ctime>
-#include <fmt/format.h>
+// Self-observation commands: memoryStats, performanceStats, errors, and monit,
+// a live view fed by the `monitor` stream (no polling of `list`) with the
+// latest log lines of the selected process from a `logs` follow. monit quits
+// on q or Ctrl-C; with --json, or off a terminal, it prints one frame a line.
+#include <poll.h>
+#include <unistd.h>
 
-#include "cli/command.hpp"
-#include "cli/render/table.hpp"
-#include "common/units.hpp"
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "cli/command_table.hpp"
+#include "cli/render/monit.hpp"
 
 namespace pm::cli {
 namespace {
 
-std::string size_of(const json& j, const char* key) {
-    return format_size(j.value(key, std::int64_t{0}));
-}
+volatile std::sig_atomic_t g_quit = 0;
 
-void print_memory(const json& r) {
-    std::printf("rss %s (peak %s), heap in use %s\n", size_of(r, "rss_bytes").c_str(),
-                size_of(r, "peak_rss_bytes").c_str(), size_of(r, "heap_in_use_bytes").c_str());
-    Table t({"subsystem", "bytes", "capacity", "count"});
-    const json& rings = r["log_rings"];
-    t.add_row({"log rings", size_of(rings, "bytes"), size_of(rings, "capacity"),
-               fmt::format("{} channels, {} followers", rings.value("channels", 0), rings.value("followers", 0))});
-    const json& mh = r["metrics_history"];
-    t.add_row({"metrics history", size_of(mh, "bytes"), "-", fmt::format("{} instances", mh.value("instances", 0))});
-    const json& c = r["connections"];
-    t.add_row({"connections", size_of(c, "queued_bytes"), "-",
-               fmt::format("{} open (peak {})", c.value("count", 0), c.value("peak", 0))});
-    const json& pt = r["process_table"];
-    t.add_row({"process table", size_of(pt, "bytes"), "-", fmt::format("{} instances", pt.value("instances", 0))});
-    t.add_row({"error log", size_of(r["error_log"], "bytes"), "-", "-"});
-    const json& sp = r["string_pool"];
-    t.add_row({"string pool", size_of(sp, "bytes"), "-",
-               fmt::format("{} strings, {} hits of {} lookups, {} saved", sp.value("entries", 0),
-                           sp.value("hits", 0), sp.value("lookups", 0), size_of(sp, "bytes_saved"))});
-    t.print(stdout, false);
-    const json& fds = r["fds"];
-    std::printf("open fds %d of %s\n", fds.value("open", 0), fds["soft_limit"].dump().c_str());
-    std::string trend;
-    for (const auto& kb : r.value("rss_trend_kb", json::array())) {
-        trend += " " + format_size(kb.get<std::int64_t>() * 1024);
+void on_quit_signal(int) { g_quit = 1; }
+
+int run_json(const GlobalOptions& g, Client& c, std::string_view wire) {
+    auto id = c.send_request(wire, json::object());
+    if (!id) {
+        return print_error(g, id.error());
     }
-    if (!trend.empty()) {
-        std::printf("rss trend (1/s):%s\n", trend.c_str());
-    }
-    if (rings.contains("per_process")) {
-        Table p({"id", "name", "ring bytes", "capacity", "lines"});
-        for (const auto& e : rings["per_process"]) {
-            p.add_row({e["id"].dump(), e.value("name", ""), size_of(e, "bytes"), size_of(e, "capacity"),
-                       e["lines"].dump()});
+    while (g_quit == 0) {
+        auto msg = c.read_message(true);
+        if (!msg) {
+            return g_quit != 0 ? k_exit_ok : print_error(g, msg.error());
         }
-        p.print(stdout, false);
-    }
-}
-
-void print_performance(const json& r) {
-    std::printf("uptime %s\n", format_duration_ms(r.value("uptime_ms", 0)).c_str());
-    const json& p = r["processes"];
-    std::string states;
-    for (const auto& [k, v] : p["by_state"].items()) {
-        if (v.get<int>() > 0) {
-            states += fmt::format(" {} {}", k, v.get<int>());
+        if (msg->contains("event")) {
+            std::printf("%s", to_line((*msg)["data"]).c_str());
+            std::fflush(stdout);
+        } else if (!msg->value("ok", false)) {
+            return print_error(g, reply_error(*msg));
         }
     }
-    std::printf("processes %d:%s; restarts %s\n", p.value("total", 0), states.c_str(), p["restarts"].dump().c_str());
-    const json& rq = r["requests"];
-    std::printf("requests %s (errors %s)\n", rq["total"].dump().c_str(), rq["errors"].dump().c_str());
-    Table t({"command", "requests", "p50", "p99", "max"});
-    for (const auto& [name, h] : rq["by_command"].items()) {
-        t.add_row({name, h["requests"].dump(), fmt::format("{}us", h.value("p50_us", 0)),
-                   fmt::format("{}us", h.value("p99_us", 0)), fmt::format("{}us", h.value("max_us", 0))});
-    }
-    t.print(stdout, false);
-    if (r.contains("loop_lag")) {
-        const json& l = r["loop_lag"];
-        std::printf("event-loop lag p50 %sus p99 %sus max %sus\n", l["p50_us"].dump().c_str(),
-                    l["p99_us"].dump().c_str(), l["max_us"].dump().c_str());
-    }
-    const json& lg = r["logs"];
-    std::printf("logs %s lines (%.0f lines/s, %s/s), file lines dropped %s, follower lines missed %s\n",
-                lg["lines"].dump().c_str(), lg.value("lines_per_sec", 0.0),
-                format_size(static_cast<std::int64_t>(lg.value("bytes_per_sec", 0.0))).c_str(),
-                lg["file_lines_dropped"].dump().c_str(), lg["follower_lines_missed"].dump().c_str());
-    const json& s = r["sampler"];
-    std::printf("sampler every %sms: last tick %sus wall, %sus cpu, %s processes scanned\n",
-                s["interval_ms"].dump().c_str(), s["last_tick_wall_us"].dump().c_str(),
-                s["last_tick_cpu_us"].dump().c_str(), s["processes_scanned"].dump().c_str());
-    const json& c = r["connections"];
-    std::printf("connections %s (peak %s, accepted %s, rejected %s)\n", c["current"].dump().c_str(),
-                c["peak"].dump().c_str(), c["accepted"].dump().c_str(), c["rejected"].dump().c_str());
+    return k_exit_ok;
 }
 
-void print_errors(const json& r) {
-    std::string counts;
-    for (const auto& [k, v] : r["counts"].items()) {
-        if (v.get<std::uint64_t>() > 0) {
-            counts += fmt::format(" {} {}", k, v.get<std::uint64_t>());
+// Applies the keys typed since the last poll; true when the view changed.
+bool read_keys(MonitView& view) {
+    bool dirty = false;
+    char keys[16];
+    ssize_t n = read(0, keys, sizeof keys);
+    for (ssize_t k = 0; k < n; ++k) {
+        char c = keys[k];
+        std::size_t count = view.frame.value("processes", json::array()).size();
+        if (c == 'q' || c == 3) {
+            g_quit = 1;
+        } else if ((c == 'j' || c == 'B') && view.selected + 1 < count) {
+            ++view.selected;
+        } else if ((c == 'k' || c == 'A') && view.selected > 0) {
+            --view.selected;
+        }
+        dirty = true;
+    }
+    return dirty;
+}
+
+// Reads what the `monitor` stream sent; true when a new frame arrived.
+Result<bool> take_frames(Client& stats, MonitView& view) {
+    if (auto ok = stats.fill(); !ok) {
+        return ok.error();
+    }
+    bool dirty = false;
+    while (auto m = stats.take_buffered()) {
+        if (m->contains("event")) {
+            view.frame = (*m)["data"];
+            dirty = true;
         }
     }
-    std::printf("errors by kind:%s\n", counts.empty() ? " none" : counts.c_str());
-    for (const auto& e : r["recent"]) {
-        std::time_t s = static_cast<std::time_t>(e.value("ts", std::int64_t{0}) / 1000);
-        std::tm t{};
-        localtime_r(&s, &t);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
-        std::printf("%s %s: %s\n", buf, e.value("kind", "").c_str(), e.value("message", "").c_str());
+    return dirty;
+}
+
+// Reads what the `logs` follow sent; keeps the last 200 lines of request `log_req`.
+Result<bool> take_log_lines(Client& logs, MonitView& view, std::int64_t log_req) {
+    if (auto ok = logs.fill(); !ok) {
+        return ok.error();
     }
+    bool dirty = false;
+    while (auto m = logs.take_buffered()) {
+        if (m->contains("event") && m->value("id", std::int64_t{-1}) == log_req) {
+            const json& d = (*m)["data"];
+            view.lines.push_back(d.value("line", ""));
+            while (view.lines.size() > 200) {
+                view.lines.pop_front();
+            }
+            dirty = true;
+        }
+    }
+    return dirty;
+}
+
+// Follows the selected process's logs; switches when the selection moves.
+void follow_selected(Client& logs, MonitView& view, std::int64_t& log_req) {
+    const json& procs = view.frame.value("processes", json::array());
+    if (view.selected >= procs.size()) {
+        return;
+    }
+    auto id = procs[view.selected].value("id", std::uint64_t{0});
+    if (id == view.selected_id) {
+        return;
+    }
+    if (log_req != 0) {
+        (void)logs.send_request("cancel", json{{"request", log_req}});
+    }
+    view.selected_id = id;
+    view.lines.clear();
+    auto req = logs.send_request("logs", json{{"selector", std::to_string(id)}, {"lines", 50}, {"follow", true}});
+    log_req = req ? *req : 0;
+}
+
+// The terminal view's loop, until q, a signal or a lost connection (returned).
+std::optional<Error> run_view(Client& stats, Client& logs) {
+    MonitView view;
+    TerminalGuard guard;
+    std::int64_t log_req = 0;
+    while (g_quit == 0) {
+        pollfd fds[3] = {{0, POLLIN, 0}, {stats.fd(), POLLIN, 0}, {logs.fd(), POLLIN, 0}};
+        if (poll(fds, 3, 1000) < 0) {
+            continue;  // EINTR: g_quit is checked
+        }
+        bool dirty = (fds[0].revents & POLLIN) != 0 && read_keys(view);
+        if (fds[1].revents & (POLLIN | POLLHUP)) {
+            auto got = take_frames(stats, view);
+            if (!got) {
+                return got.error();
+            }
+            dirty = *got || dirty;
+        }
+        if (fds[2].revents & (POLLIN | POLLHUP)) {
+            auto got = take_log_lines(logs, view, log_req);
+            if (!got) {
+                return got.error();
+            }
+            dirty = *got || dirty;
+        }
+        follow_selected(logs, view, log_req);
+        if (dirty) {
+            draw_monit(view);
+        }
+    }
+    return std::nullopt;
+}
+
+int run_monit(const GlobalOptions& g, std::string_view wire) {
+    std::signal(SIGINT, on_quit_signal);
+    std::signal(SIGTERM, on_quit_signal);
+    auto stats = open_client(g);
+    if (!stats) {
+        return print_error(g, stats.error());
+    }
+    if (g.json || isatty(1) == 0) {
+        return run_json(g, *stats, wire);
+    }
+    auto logs = open_client(g);
+    if (!logs) {
+        return print_error(g, logs.error());
+    }
+    if (auto id = stats->send_request(wire, json::object()); !id) {
+        return print_error(g, id.error());
+    }
+    // The terminal is restored (run_view's guard) before anything is printed.
+    std::optional<Error> lost = run_view(*stats, *logs);
+    return lost ? print_error(g, *lost) : k_exit_ok;
 }
 
 }  // namespace
 
-void add_stats_commands(CLI::App& app, CommandEnv env) {
+Bound define_memory_stats(CLI::App& sub) {
     auto detail = std::make_shared<bool>(false);
-    auto* mem = app.add_subcommand("memoryStats", "the daemon's memory, accounted per subsystem");
-    mem->add_flag("--detail", *detail, "also list each process's log ring");
-    mem->callback([env, detail] {
-        env.action = [g = &env.global, detail] {
-            return run_request(*g, "memoryStats", json{{"detail", *detail}}, print_memory);
-        };
-    });
-    auto* perf = app.add_subcommand("performanceStats", "requests, latency, loop lag, log rates, sampler cost");
-    perf->callback([env] {
-        env.action = [g = &env.global] { return run_request(*g, "performanceStats", json::object(), print_performance); };
-    });
-    auto* errs = app.add_subcommand("errors", "recent daemon-level errors, counted by kind");
-    errs->alias("errorStats");
-    errs->callback([env] {
-        env.action = [g = &env.global] { return run_request(*g, "errors", json::object(), print_errors); };
-    });
+    sub.add_flag("--detail", *detail, "also list each process's log ring");
+    return Bound{[detail](const GlobalOptions&) -> Result<json> { return json{{"detail", *detail}}; }, {}};
+}
+
+Bound define_monit(CLI::App&) {
+    return Bound{{}, [](const GlobalOptions& g, const CliCommand& row, const json&) { return run_monit(g, row.wire); }};
 }
 
 }  // namespace pm::cli

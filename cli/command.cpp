@@ -16,20 +16,7 @@ GlobalOptions for_stop_wait(const GlobalOptions& g) {
     return o;
 }
 
-int run_wait(const GlobalOptions& g, const std::string& selector, const std::string& state) {
-    auto ms = parse_duration_ms(g.timeout);
-    if (!ms || *ms <= 0) {
-        return report_error(g, Error{ErrorCode::usage, "--timeout must be a positive duration like 10s"});
-    }
-    GlobalOptions client_opts = g;
-    client_opts.timeout = std::to_string(*ms + 2000) + "ms";
-    return run_request(client_opts, "wait", json{{"selector", selector}, {"state", state}, {"timeout", *ms}},
-                       [&](const json& r) {
-                           std::printf("%s: %s\n", selector.c_str(), r.value("state", "").c_str());
-                       });
-}
-
-int report_error(const GlobalOptions& g, const Error& err) {
+int print_error(const GlobalOptions& g, const Error& err) {
     if (g.json) {
         json j{{"ok", false}, {"error", {{"code", to_string(err.code)}, {"message", err.message}}}};
         std::printf("%s", to_line(j).c_str());
@@ -59,11 +46,11 @@ Result<Client> open_client(const GlobalOptions& g) {
 int run_request(const GlobalOptions& g, std::string_view cmd, const json& args, const Render& render) {
     auto client = open_client(g);
     if (!client) {
-        return report_error(g, client.error());
+        return print_error(g, client.error());
     }
     auto result = client->call(cmd, args);
     if (!result) {
-        return report_error(g, result.error());
+        return print_error(g, result.error());
     }
     if (g.json) {
         std::printf("%s", to_line(*result).c_str());

@@ -1,5 +1,6 @@
 // What every CLI command module shares: the global options, the action the
-// parser selected, and run_request(), which maps errors to exit codes.
+// parser selected, and run_request(), which maps errors to exit codes. The
+// commands themselves are rows of cli/command_table.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -24,8 +25,8 @@ struct GlobalOptions {
 // an explicit --timeout they wait this long for the reply.
 inline constexpr const char* k_stop_wait_timeout = "70s";
 GlobalOptions for_stop_wait(const GlobalOptions& g);
-// pm wait / pm start --wait: asks pmd to wait up to --timeout for `state`
-// and gives pmd a little longer than that to answer.
+// pm wait / pm start --wait (cmd_operate.cpp): asks pmd to wait up to
+// --timeout for `state` and gives pmd a little longer than that to answer.
 int run_wait(const GlobalOptions& g, const std::string& selector, const std::string& state);
 
 // Set by a subcommand's callback; main runs it and exits with its result.
@@ -42,16 +43,10 @@ using Render = std::function<void(const json& result)>;
 // `render`) or the error, and returns the exit code.
 int run_request(const GlobalOptions& g, std::string_view cmd, const json& args, const Render& render);
 // Prints an error the way --json or a person expects; returns its exit code.
-int report_error(const GlobalOptions& g, const Error& err);
+int print_error(const GlobalOptions& g, const Error& err);
 Result<Client> open_client(const GlobalOptions& g);
 
-void add_process_commands(CLI::App& app, CommandEnv env);
-void add_daemon_commands(CLI::App& app, CommandEnv env);
-void add_log_commands(CLI::App& app, CommandEnv env);
-void add_stats_commands(CLI::App& app, CommandEnv env);
-void add_monit_command(CLI::App& app, CommandEnv env);
-void add_state_commands(CLI::App& app, CommandEnv env);
-// Ecosystem files (cmd_state.cpp).
+// Ecosystem files (cmd_ecosystem.cpp).
 int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
                     const json& env_base);
 struct Ecosystem;

@@ -1,9 +1,9 @@
-// pm entry point: build the CLI11 app from the command modules, run the
+// pm entry point: build the CLI11 app from the command table, run the
 // selected command, and map every outcome to a documented exit code.
 #include <csignal>
 #include <cstdio>
 
-#include "cli/command.hpp"
+#include "cli/command_table.hpp"
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // `pm list | head` gets EPIPE, not a signal
@@ -17,12 +17,7 @@ int main(int argc, char** argv) {
     app.add_flag("--no-autostart", g.no_autostart, "fail instead of starting pmd when it is not running");
     app.set_version_flag("--version", std::string("pm ") + PM_VERSION);
     pm::cli::CommandEnv env{g, action};
-    pm::cli::add_process_commands(app, env);
-    pm::cli::add_log_commands(app, env);
-    pm::cli::add_stats_commands(app, env);
-    pm::cli::add_monit_command(app, env);
-    pm::cli::add_state_commands(app, env);
-    pm::cli::add_daemon_commands(app, env);
+    pm::cli::add_commands(app, env);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -72,6 +72,10 @@ Result<Request> parse_request(std::string_view line, json& id_out) {
     return req;
 }
 
+json make_request(const json& id, std::string_view cmd, json args) {
+    return json{{"id", id}, {"cmd", cmd}, {"args", std::move(args)}};
+}
+
 json make_ok(const json& id, json result) {
     return json{{"id", id}, {"ok", true}, {"result", std::move(result)}};
 }

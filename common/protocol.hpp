@@ -20,6 +20,16 @@ inline constexpr int k_protocol_version = 1;
 inline constexpr std::size_t k_max_line_bytes = 1024 * 1024;
 inline constexpr int k_max_json_depth = 64;
 
+// Names of the events a stream carries ({"id", "event", "data"}): log lines
+// and gap records of a `logs` follow, frames of a `monitor`.
+inline constexpr std::string_view k_event_log = "log";
+inline constexpr std::string_view k_event_gap = "gap";
+inline constexpr std::string_view k_event_stats = "stats";
+
+// pmd's exit code when another pmd already holds the home's lock. pm's
+// autostart loses that race harmlessly and connects to the winner.
+inline constexpr int k_pmd_exit_already_running = 3;
+
 struct Request {
     json id;  // number or string, echoed back verbatim
     std::string cmd;
@@ -35,6 +45,7 @@ int json_depth(std::string_view text, int limit);
 // could be read it is stored in `id_out` so the error reply can carry it.
 Result<Request> parse_request(std::string_view line, json& id_out);
 
+json make_request(const json& id, std::string_view cmd, json args);
 json make_ok(const json& id, json result);
 json make_error(const json& id, const Error& err);
 json make_event(const json& id, std::string_view event, json data);

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -24,8 +25,10 @@
 
 namespace {
 
+// A start-up failure: pmd logs the message and exits with `exit_code`.
 struct Fatal : std::runtime_error {
-    using std::runtime_error::runtime_error;
+    explicit Fatal(const std::string& what, int code = 1) : std::runtime_error(what), exit_code(code) {}
+    int exit_code;
 };
 
 // Creates PM_HOME 0700, or checks an existing one is a real directory of ours.
@@ -60,7 +63,7 @@ pm::UniqueFd take_lock(const pm::Paths& paths) {
         std::string pid = "unknown";
         std::ifstream in(paths.pid());
         in >> pid;
-        throw Fatal(fmt::format("already running (pid {})", pid));
+        throw Fatal(fmt::format("already running (pid {})", pid), pm::k_pmd_exit_already_running);
     }
     return fd;
 }
@@ -74,7 +77,8 @@ void write_pid(const pm::Paths& paths) {
 }
 
 // Forks; the parent waits for the child to report "ok" or an error on a pipe
-// and exits accordingly, so `pmd` without --foreground reports failures.
+// and exits accordingly, so `pmd` without --foreground reports failures. A
+// child that failed is reaped and its exit code passed on (already running).
 int detach(int& report_fd) {
     int p[2];
     if (::pipe2(p, O_CLOEXEC) != 0) {
@@ -98,7 +102,10 @@ int detach(int& report_fd) {
             return 0;
         }
         std::cerr << "pmd: " << (msg.empty() ? "daemon exited during start-up" : msg) << "\n";
-        return 1;
+        int status = 0;
+        while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        return WIFEXITED(status) && WEXITSTATUS(status) != 0 ? WEXITSTATUS(status) : 1;
     }
     ::close(p[0]);
     ::setsid();
@@ -117,6 +124,17 @@ void report(int& fd, std::string_view msg) {
         (void)rc;
         ::close(fd);
         fd = -1;
+    }
+}
+
+// Logs a fatal start-up error and tells whoever waits for it: the parent of
+// a detached pmd through the report pipe, else stderr.
+void fail_start_up(int& report_fd, const char* what) {
+    PM_LOG(error, "{}", what);
+    if (report_fd >= 0) {
+        report(report_fd, what);
+    } else {
+        std::cerr << "pmd: " << what << "\n";
     }
 }
 
@@ -244,13 +262,11 @@ int main(int argc, char** argv) {
         ::unlink(paths.pid().c_str());
         PM_LOG(info, "pmd stopped");
         return exit_code;
+    } catch (const Fatal& e) {
+        fail_start_up(report_fd, e.what());
+        return e.exit_code;
     } catch (const std::exception& e) {
-        PM_LOG(error, "{}", e.what());
-        if (report_fd >= 0) {
-            report(report_fd, e.what());
-        } else {
-            std::cerr << "pmd: " << e.what() << "\n";
-        }
+        fail_start_up(report_fd, e.what());
         return 1;
     }
 }

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "common/process_state.hpp"
 #include "common/units.hpp"
 
 namespace pm::cli {
@@ -52,14 +53,18 @@ bool use_colour(std::FILE* out) {
 }
 
 std::string state_colour(const std::string& state) {
-    if (state == "online") {
-        return "\033[32m";
+    auto parsed = process_state_from_string(state);
+    if (!parsed) {
+        return "\033[33m";  // a state this pm does not know (a newer pmd)
     }
-    if (state == "errored") {
-        return "\033[31m";
-    }
-    if (state == "stopped" || state == "exited") {
-        return "\033[90m";
+    switch (*parsed) {
+        case ProcessState::online: return "\033[32m";
+        case ProcessState::errored: return "\033[31m";
+        case ProcessState::stopped:
+        case ProcessState::exited: return "\033[90m";
+        case ProcessState::starting:
+        case ProcessState::stopping:
+        case ProcessState::backoff: return "\033[33m";
     }
     return "\033[33m";
 }
@@ -68,9 +73,8 @@ std::string describe_exit(const json& e) {
     if (!e.is_object()) {
         return "-";
     }
-    std::string s = e.value("signal", json(nullptr)).is_string()
-                        ? e["signal"].get<std::string>()
-                        : fmt::format("code {}", e.value("code", 0));
+    std::string s = e.value("signal", json(nullptr)).is_string() ? e["signal"].get<std::string>()
+                                                                 : fmt::format("code {}", e.value("code", 0));
     if (e.value("escalated", false)) {
         s += " (SIGKILL after kill timeout)";
     }
@@ -81,8 +85,7 @@ void print_instances(const json& instances, std::FILE* out) {
     Table t({"id", "name", "inst", "pid", "state", "cpu", "memory", "restarts", "uptime", "last exit"});
     for (const auto& i : instances) {
         std::string state = i.value("state", "");
-        t.add_row({std::to_string(i.value("id", 0)), i.value("name", ""),
-                   std::to_string(i.value("index", 0)),
+        t.add_row({std::to_string(i.value("id", 0)), i.value("name", ""), std::to_string(i.value("index", 0)),
                    i["pid"].is_number() ? std::to_string(i["pid"].get<int>()) : "-", state,
                    i.value("cpu", json(nullptr)).is_number() ? fmt::format("{:.1f}%", i["cpu"].get<double>()) : "-",
                    i.value("memory", json(nullptr)).is_number() ? format_size(i["memory"].get<std::int64_t>()) : "-",

@@ -42,8 +42,6 @@ void check_json_error(const RunResult& r, int exit_code, const std::string& code
 
 TEST_SUITE("integration/operate") {
 
-// ------------------------------------------------------------------ scale
-
 TEST_CASE("pm scale NAME 3 adds two online instances and keeps the first") {
     TempHome home;
     pid_t first = start_sleeper(home, "web");
@@ -120,8 +118,6 @@ TEST_CASE("pm scale of an unknown name exits 3 and of 0 instances exits 2") {
     CHECK(instances_named(home, "web").size() == 1);
 }
 
-// ------------------------------------------------------------------ signal
-
 TEST_CASE("pm signal SIGUSR1 NAME reaches the process and is recorded as its last exit") {
     TempHome home;
     pid_t pid = start_sleeper(home, "usr", {"--restart", "never"});
@@ -178,8 +174,6 @@ TEST_CASE("pm signal with an unknown signal name exits 2 and sends nothing") {
     CHECK(pid_alive(pid));
 }
 
-// ------------------------------------------------------------------ reset
-
 TEST_CASE("pm reset NAME zeroes the restart counters after crashes") {
     TempHome home;
     RunResult r = start_child(home, "crashy", {"exit", "3"},
@@ -209,8 +203,6 @@ TEST_CASE("pm reset of an unknown name exits 3") {
     RunResult r = run_pm(home, {"reset", "nosuch"});
     CHECK_MESSAGE(r.exit_code == 3, describe(r));
 }
-
-// ------------------------------------------------------------------ exit codes
 
 TEST_CASE("exit code 0: a successful command") {
     TempHome home;

@@ -238,6 +238,17 @@ TEST_CASE("make_ok and make_error produce the documented reply shapes") {
     CHECK(ev == json{{"id", 3}, {"event", "log"}, {"data", {{"line", "hi"}}}});
 }
 
+TEST_CASE("make_request builds a request that parse_request reads back unchanged") {
+    json req = pm::make_request(4, "stop", json{{"selector", "web"}});
+    CHECK(req == json{{"id", 4}, {"cmd", "stop"}, {"args", {{"selector", "web"}}}});
+    json id;
+    auto parsed = pm::parse_request(pm::to_line(req), id);
+    REQUIRE(parsed);
+    CHECK(parsed->id == 4);
+    CHECK(parsed->cmd == "stop");
+    CHECK(parsed->args == json{{"selector", "web"}});
+}
+
 TEST_CASE("to_line writes one compact line terminated by a newline") {
     std::string line = pm::to_line(pm::make_ok(1, json{{"a", "b c"}}));
     REQUIRE_FALSE(line.empty());
