@@ -12,10 +12,6 @@
 
 namespace pm::ipc {
 
-constexpr std::string_view k_event_log = "log";
-constexpr std::string_view k_event_gap = "gap";
-constexpr std::string_view k_event_stats = "stats";
-
 // Pure. One log line: instance, stream, seq, time and the text (`line`, or
 // the exact bytes as `data_b64`).
 json log_event_data(const logs::ChannelIdentity& who, const LogRecord& r, bool b64);
