@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 
 #include "common/paths.hpp"
 #include "daemon/store/live_groups.hpp"
@@ -29,8 +30,8 @@ struct DaemonOptions {
     logs::HubLimits logs;
     metrics::SamplerOptions sampler;
     // Rotate every log file on this cron schedule ("0 0 * * *": daily, as
-    // pm2-logrotate does by default); empty: by size only. Checked by main.
-    std::string log_rotate_cron;
+    // pm2-logrotate does by default); unset: by size only. Parsed by main.
+    std::optional<CronRule> log_rotate_cron;
 };
 
 class Daemon {

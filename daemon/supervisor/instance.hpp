@@ -15,6 +15,7 @@
 
 #include "common/process_state.hpp"
 #include "common/protocol.hpp"
+#include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_spec.hpp"
 #include "daemon/supervisor/state_machine.hpp"
 #include "daemon/uv/handle.hpp"

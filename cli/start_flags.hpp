@@ -1,0 +1,18 @@
+// pm start: its flags, registered from the start-option table
+// (common/start_options.hpp), and the start request built from them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.hpp"
+#include "common/protocol.hpp"
+
+namespace pm::cli {
+
+// Adds the start subcommand to `app`; its action is set on `env` when chosen.
+void add_start_command(CLI::App& app, CommandEnv env);
+
+// This shell's environment as a JSON object (a start's or --update-env's env_base).
+json client_environment();
+
+}  // namespace pm::cli
