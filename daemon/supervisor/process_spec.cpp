@@ -95,6 +95,14 @@ json ProcessSpec::to_args() const {
     return j;
 }
 
+bool ProcessSpec::same_start(const ProcessSpec& other) const {
+    json mine = to_args();
+    json theirs = other.to_args();
+    mine.erase("env_base");
+    theirs.erase("env_base");
+    return mine == theirs;
+}
+
 Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPool& pool, SpecOptions opts) {
     PM_TRY_ASSIGN(StartArgs a, parse_start_args(args));
     a.name = std::move(name);

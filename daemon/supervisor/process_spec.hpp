@@ -56,6 +56,10 @@ struct ProcessSpec {
     // Start arguments that rebuild this spec through spec_from_json (save,
     // and the "same spec" check of an idempotent start).
     json to_args() const;
+    // Whether starting `other` is the same start as this spec: every saved
+    // argument but the base environment (the calling shell's), so that
+    // re-running a start from another directory or terminal is the same start.
+    bool same_start(const ProcessSpec& other) const;
 };
 
 // How much of the file system spec_from_json checks.
