@@ -20,14 +20,12 @@ namespace {
 
 constexpr std::size_t k_rows = std::size(k_start_options);
 
-std::size_t row_of(std::string_view flag) {
-    for (std::size_t i = 0; i < k_rows; ++i) {
-        if (long_flag(k_start_options[i]) == flag) {
-            return i;
-        }
-    }
-    return k_rows;  // cannot happen for the flags named in this file; a unit test lists them
-}
+// The rows this file names: pm-only flags and the two the command needs.
+constexpr std::size_t k_name = row_of_flag("--name");
+constexpr std::size_t k_shell = row_of_flag("--shell");
+constexpr std::size_t k_wait = row_of_flag("--wait");
+constexpr std::size_t k_only = row_of_flag("--only");
+static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows);
 
 // The flags' values, one slot per table row; held in a shared_ptr because
 // CLI11 keeps references to them.
@@ -39,8 +37,6 @@ struct StartFlags {
     std::array<CLI::Option*, k_rows> option{};
     std::vector<std::string> command;
 
-    const std::string& value_of(std::string_view flag) const { return text.at(row_of(flag)); }
-    bool on_of(std::string_view flag) const { return on.at(row_of(flag)); }
     bool given(std::size_t i) const {
         return (option[i] != nullptr && option[i]->count() > 0 && k_start_options[i].kind == OptionKind::integer) ||
                !text[i].empty() || on[i] || !list[i].empty();
@@ -139,7 +135,7 @@ Result<json> flag_value(const StartFlags& f, std::size_t i, const json& args) {
 // The command as argv: one quoted string is split as a shell would.
 Result<std::vector<std::string>> command_argv(const StartFlags& f) {
     std::vector<std::string> argv = f.command;
-    bool shell = f.on_of("--shell");
+    bool shell = f.on[k_shell];
     if (argv.size() == 1 && !shell && argv[0].find_first_of(" \t'\"\\") != std::string::npos) {
         auto words = split_words(argv[0]);
         if (!words) {
@@ -147,7 +143,7 @@ Result<std::vector<std::string>> command_argv(const StartFlags& f) {
         }
         argv = std::move(*words);
     }
-    if (argv.empty() && f.value_of("--name").empty()) {
+    if (argv.empty() && f.text[k_name].empty()) {
         return fail(ErrorCode::usage, "start needs a command (or the name of a known process)");
     }
     return argv;
@@ -174,7 +170,7 @@ Result<void> check_needs(const StartFlags& f) {
 
 bool needs_met(const StartFlags& f, const StartOption& o) {
     const StartOption* needed = find_start_option(o.needs);
-    return needed == nullptr || f.given(row_of(long_flag(*needed)));
+    return needed == nullptr || f.given(row_of(*needed));
 }
 
 // Builds the start request; usage errors come back as Error{usage}.
@@ -209,8 +205,8 @@ Result<json> start_request(const StartFlags& f) {
 }
 
 int run_start(const GlobalOptions& g, const StartFlags& f) {
-    const std::string& only = f.value_of("--only");
-    if (f.command.size() == 1 && f.value_of("--name").empty() && is_ecosystem_file(f.command[0])) {
+    const std::string& only = f.text[k_only];
+    if (f.command.size() == 1 && f.text[k_name].empty() && is_ecosystem_file(f.command[0])) {
         return start_ecosystem(g, f.command[0], only, client_environment());
     }
     if (!only.empty()) {
@@ -220,7 +216,7 @@ int run_start(const GlobalOptions& g, const StartFlags& f) {
     if (!args) {
         return report_error(g, args.error());
     }
-    if (f.on_of("--wait")) {
+    if (f.on[k_wait]) {
         // Start quietly, then report the wait's outcome (one JSON document).
         auto client = open_client(g);
         if (!client) {

@@ -12,10 +12,6 @@ const StartOption* find_start_option(std::string_view key) {
     return nullptr;
 }
 
-std::string_view long_flag(const StartOption& o) {
-    return o.flag.substr(0, o.flag.find(','));
-}
-
 std::vector<std::string_view> eco_spellings(const StartOption& o) {
     std::vector<std::string_view> out;
     std::string_view rest = o.eco;

@@ -240,7 +240,21 @@ inline constexpr auto k_start_keys = [] {
 // Pure. The option with this wire key (nullptr: none).
 const StartOption* find_start_option(std::string_view key);
 // Pure. The long CLI flag of an option ("--output"), or "" without one.
-std::string_view long_flag(const StartOption& o);
+constexpr std::string_view long_flag(const StartOption& o) {
+    return o.flag.substr(0, o.flag.find(','));
+}
+// Pure. The table row of the option with this long flag (the table's size: none).
+constexpr std::size_t row_of_flag(std::string_view flag) {
+    std::size_t i = 0;
+    while (i < std::size(k_start_options) && (flag.empty() || long_flag(k_start_options[i]) != flag)) {
+        ++i;
+    }
+    return i;
+}
+// Pure. The table row of `o`, an entry of k_start_options.
+inline std::size_t row_of(const StartOption& o) {
+    return static_cast<std::size_t>(&o - k_start_options);
+}
 // Pure. The ecosystem spellings of an option, in order.
 std::vector<std::string_view> eco_spellings(const StartOption& o);
 // Pure. CLI help: the help text, then " (default X)" when it has one.
