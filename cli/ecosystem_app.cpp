@@ -1,47 +1,27 @@
-// Ecosystem app parsing: key by key, with PM2's spellings mapped to pm's.
+// Ecosystem app parsing, driven by the start-option table: each option's
+// file spellings (PM2's and pm's) read by kind; the keys whose meaning is
+// the file's own (script/command/args, name, cwd, env, instances, time,
+// autorestart) have their own readers here.
 #include "cli/ecosystem_app.hpp"
+#include "cli/ecosystem_command.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <optional>
-#include <tuple>
 #include <utility>
 
 #include "common/cron.hpp"
 #include "common/date_format.hpp"
 #include "common/names.hpp"
 #include "common/signals.hpp"
+#include "common/start_options.hpp"
 #include "common/units.hpp"
-#include "common/words.hpp"
 
 namespace pm::cli {
 namespace {
-
-bool ends_with(std::string_view s, std::string_view suffix) {
-    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
-}
-
-// Keys pm reads, by their ecosystem (PM2-compatible) spelling.
-constexpr std::string_view k_known[] = {
-    "name",         "script",        "command",       "args",          "interpreter",
-    "cwd",          "env",           "instances",     "autorestart",   "restart",
-    "max_restarts", "min_uptime",    "restart_delay", "max_backoff",   "kill_timeout",
-    "stop_signal",  "kill_signal",   "max_memory_restart", "max_memory", "log_buffer",
-    "max_log_size", "log_files",     "merge_logs",    "increment_var", "shell",
-    "watch",        "ignore_watch",  "watch_delay",   "ready_fd",      "ready_tcp",
-    "cron_restart", "out_file",      "error_file",    "err_file",      "log_date_format",
-    "time",
-};
-// PM2 keys accepted so files work unchanged, but without effect in pm.
-constexpr std::string_view k_ignored[] = {
-    "exec_mode", "log_file",
-    "node_args", "interpreter_args", "vizion", "source_map_support",
-    "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
-};
 
 // "~/x" as PM2 reads it: under $HOME.
 std::string expand_home(const std::string& path) {
@@ -93,41 +73,67 @@ struct AppParser {
         return std::nullopt;
     }
 
-    void duration(std::string_view key, std::string_view target) {
+    void duration(const StartOption& o, std::string_view key) {
         auto ms = quantity(key, [](const std::string& s) { return parse_duration_ms(s); },
                            "expected a duration in ms or with a unit (500ms, 10s, 2m)");
         if (!ms) {
             return;
         }
-        if (*ms > k_max_duration_ms) {
+        if (*ms > o.max) {
             error(key, "must be at most 7 days");
             return;
         }
-        args[std::string(target)] = *ms;
+        args[std::string(o.key)] = *ms;
     }
 
-    void signal(std::string_view key) {
-        if (const json* v = get(key)) {
-            if (!v->is_string() || !parse_signal(v->get<std::string>())) {
-                error(key, "expected a signal name such as SIGTERM, SIGINT or SIGUSR2");
-            } else {
-                args["stop_signal"] = *v;
-            }
-        }
-    }
-
-    void size(std::string_view key, std::string_view target, std::int64_t min = 0,
-              std::int64_t max = std::int64_t{1} << 50) {
+    void size(const StartOption& o, std::string_view key) {
         auto bytes = quantity(key, [](const std::string& s) { return parse_size_bytes(s); },
                               "expected a size in bytes or with a unit (64K, 200M, 1G)");
         if (!bytes) {
             return;
         }
-        if (*bytes < min || *bytes > max) {
-            error(key, fmt::format("must be between {} and {}", format_size(min), format_size(max)));
+        if (*bytes < o.min || *bytes > o.max) {
+            error(key, fmt::format("must be between {} and {}", format_size(o.min), format_size(o.max)));
             return;
         }
-        args[std::string(target)] = *bytes;
+        args[std::string(o.key)] = *bytes;
+    }
+
+    void integer(const StartOption& o, std::string_view key) {
+        const json* v = get(key);
+        if (v == nullptr) {
+            return;
+        }
+        bool at_least_min = v->is_number_integer() && v->get<std::int64_t>() >= o.min;
+        if (at_least_min && v->get<std::int64_t>() <= o.max) {
+            args[std::string(o.key)] = *v;
+        } else if (o.expect.empty()) {
+            error(key, fmt::format("expected an integer from {} to {}", o.min, o.max));
+        } else {
+            error(key, at_least_min ? fmt::format("must be at most {}", o.max) : "expected " + std::string(o.expect));
+        }
+    }
+
+    // A string the `parse` function accepts, kept as written (pmd parses it).
+    template <typename Parse>
+    void parsed_string(const StartOption& o, std::string_view key, Parse parse, std::string_view expected) {
+        if (const json* v = get(key)) {
+            if (!v->is_string() || !parse(v->get<std::string>())) {
+                error(key, expected);
+            } else {
+                args[std::string(o.key)] = *v;
+            }
+        }
+    }
+
+    void boolean(std::string_view key, std::string_view target) {
+        if (const json* v = get(key)) {
+            if (!v->is_boolean()) {
+                error(key, "expected true or false");
+            } else {
+                args[std::string(target)] = *v;
+            }
+        }
     }
 
     void string_key(std::string_view key, std::string_view target) {
@@ -141,78 +147,11 @@ struct AppParser {
     }
 
     void command() {
-        std::vector<std::string> argv;
-        const json* script = get("script");
-        const json* cmd = get("command");
-        if (script != nullptr && cmd != nullptr) {
-            error("", "give either script or command, not both");
-            return;
+        auto cmd = read_app_command(app, [this](std::string_view key, std::string_view msg) { error(key, msg); });
+        if (cmd) {
+            default_name = std::move(cmd->default_name);
+            args["argv"] = std::move(cmd->argv);
         }
-        if (cmd != nullptr) {
-            if (cmd->is_string()) {
-                auto words = split_words(cmd->get<std::string>());
-                if (!words) {
-                    error("command", words.error().message);
-                    return;
-                }
-                argv = *words;
-            } else if (cmd->is_array() && std::all_of(cmd->begin(), cmd->end(), [](const json& w) { return w.is_string(); })) {
-                argv = cmd->get<std::vector<std::string>>();
-            } else {
-                error("command", "expected a string or an array of strings");
-                return;
-            }
-        } else if (script != nullptr) {
-            if (!script->is_string() || script->get<std::string>().empty()) {
-                error("script", "expected a non-empty string");
-                return;
-            }
-            std::string s = script->get<std::string>();
-            std::string interp;
-            if (const json* i = get("interpreter")) {
-                if (!i->is_string()) {
-                    error("interpreter", "expected a string");
-                    return;
-                }
-                interp = i->get<std::string>() == "none" ? "" : i->get<std::string>();
-            } else if (ends_with(s, ".js") || ends_with(s, ".mjs") || ends_with(s, ".cjs")) {
-                interp = "node";  // as PM2 does for JavaScript files
-            } else if (ends_with(s, ".py")) {
-                interp = "python3";
-            }
-            if (!interp.empty()) {
-                argv.push_back(interp);
-            }
-            argv.push_back(s);
-            default_name = default_name_for(s);
-        } else {
-            error("", "needs a script or a command");
-            return;
-        }
-        if (const json* a = get("args")) {
-            if (a->is_string()) {
-                auto words = split_words(a->get<std::string>());
-                if (!words) {
-                    error("args", words.error().message);
-                    return;
-                }
-                argv.insert(argv.end(), words->begin(), words->end());
-            } else if (a->is_array() && std::all_of(a->begin(), a->end(), [](const json& w) { return w.is_string(); })) {
-                for (const auto& w : *a) {
-                    argv.push_back(w.get<std::string>());
-                }
-            } else {
-                error("args", "expected a string or an array of strings");
-            }
-        }
-        if (argv.empty()) {
-            error("command", "is empty");
-            return;
-        }
-        if (default_name.empty()) {
-            default_name = default_name_for(argv[0]);
-        }
-        args["argv"] = argv;
     }
 
     void name() {
@@ -233,20 +172,22 @@ struct AppParser {
         args["name"] = n;
     }
 
-    void run() {
-        if (!app.is_object()) {
-            error("", "expected an object");
-            return;
-        }
+    void check_keys() {
         for (const auto& [key, value] : app.items()) {
-            if (in(key, k_ignored)) {
+            if (in(key, k_ignored_pm2_keys)) {
                 eco.warnings.push_back(fmt::format("{}.{}: accepted but ignored by pm", path, key));
-            } else if (!in(key, k_known) && key.rfind("env_", 0) != 0) {
+            } else if (!known(key) && key.rfind("env_", 0) != 0) {
                 error(key, "unknown key");
             }
         }
-        command();
-        name();
+    }
+
+    static bool known(std::string_view key) {
+        return std::any_of(std::begin(k_start_options), std::end(k_start_options),
+                           [&](const StartOption& o) { return in(key, eco_spellings(o)); });
+    }
+
+    void cwd() {
         if (const json* v = get("cwd")) {
             if (!v->is_string()) {
                 error("cwd", "expected a string");
@@ -257,33 +198,46 @@ struct AppParser {
         } else {
             args["cwd"] = base_dir;
         }
-        if (const json* v = get("env")) {
-            if (!v->is_object()) {
-                error("env", "expected an object");
+    }
+
+    void env() {
+        const json* v = get("env");
+        if (v == nullptr) {
+            return;
+        }
+        if (!v->is_object()) {
+            error("env", "expected an object");
+            return;
+        }
+        json env = json::object();
+        for (const auto& [k, val] : v->items()) {
+            if (val.is_string()) {
+                env[k] = val;
+            } else if (val.is_number() || val.is_boolean()) {
+                env[k] = val.dump();
             } else {
-                json env = json::object();
-                for (const auto& [k, val] : v->items()) {
-                    if (val.is_string()) {
-                        env[k] = val;
-                    } else if (val.is_number() || val.is_boolean()) {
-                        env[k] = val.dump();
-                    } else {
-                        error("env." + k, "expected a string, number or boolean");
-                    }
-                }
-                args["env"] = env;
+                error("env." + k, "expected a string, number or boolean");
             }
         }
-        if (const json* v = get("instances")) {
-            if (v->is_number_integer() && v->get<std::int64_t>() >= 1 && v->get<std::int64_t>() <= 1024) {
-                args["instances"] = v->get<std::int64_t>();
-            } else if ((v->is_string() && v->get<std::string>() == "max") ||
-                       (v->is_number_integer() && v->get<std::int64_t>() == -1)) {
-                args["instances"] = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
-            } else {
-                error("instances", "expected a positive integer (at most 1024) or \"max\"");
-            }
+        args["env"] = env;
+    }
+
+    void instances(const StartOption& o) {
+        const json* v = get("instances");
+        if (v == nullptr) {
+            return;
         }
+        if (v->is_number_integer() && v->get<std::int64_t>() >= o.min && v->get<std::int64_t>() <= o.max) {
+            args["instances"] = v->get<std::int64_t>();
+        } else if ((v->is_string() && v->get<std::string>() == "max") ||
+                   (v->is_number_integer() && v->get<std::int64_t>() == -1)) {
+            args["instances"] = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+        } else {
+            error("instances", fmt::format("expected a positive integer (at most {}) or \"max\"", o.max));
+        }
+    }
+
+    void autorestart() {
         if (const json* v = get("autorestart")) {
             if (!v->is_boolean()) {
                 error("autorestart", "expected true or false");
@@ -291,72 +245,101 @@ struct AppParser {
                 args["restart"] = v->get<bool>() ? "always" : "never";
             }
         }
-        if (const json* v = get("restart")) {
-            if (!v->is_string() || !in(v->get<std::string>(), std::array<std::string_view, 3>{"always", "on-failure", "never"})) {
-                error("restart", "expected always, on-failure or never");
-            } else {
-                args["restart"] = *v;
-            }
+    }
+
+    // The keys whose meaning is the file's own; false: read by kind.
+    bool read_own(const StartOption& o) {
+        if (o.key == "name" || o.key == "argv" || o.sets == "log_date_format") {
+            return true;  // command() and name() ran first; time goes with log_date_format
         }
-        if (const json* v = get("max_restarts")) {
-            if (!v->is_number_integer() || v->get<std::int64_t>() < 0) {
-                error("max_restarts", "expected a non-negative integer");
-            } else {
-                args["max_restarts"] = *v;
-            }
+        if (o.key == "cwd") {
+            cwd();
+        } else if (o.key == "env") {
+            env();
+        } else if (o.key == "instances") {
+            instances(o);
+        } else if (o.sets == "restart") {
+            autorestart();
+        } else if (o.key == "log_date_format") {
+            log_date();
+        } else if (o.kind == OptionKind::watch) {
+            watch();
+        } else {
+            return false;
         }
-        duration("min_uptime", "min_uptime");
-        duration("restart_delay", "restart_delay");
-        duration("max_backoff", "max_backoff");
-        duration("kill_timeout", "kill_timeout");
-        signal("stop_signal");
-        signal("kill_signal");
-        size("max_memory_restart", "max_memory");
-        size("max_memory", "max_memory");
-        size("log_buffer", "log_buffer", k_min_log_buffer, k_max_log_buffer);
-        size("max_log_size", "max_log_size");
-        if (const json* v = get("log_files")) {
-            if (!v->is_number_integer() || v->get<std::int64_t>() < 0 || v->get<std::int64_t>() > 10000) {
-                error("log_files", "expected an integer from 0 to 10000");
-            } else {
-                args["log_files"] = *v;
-            }
+        return true;
+    }
+
+    void read(const StartOption& o, std::string_view key) {
+        std::string target(o.key);
+        switch (o.kind) {
+            case OptionKind::string: string_key(key, target); break;
+            case OptionKind::path:
+                string_key(key, target);  // relative to the app's cwd, as in PM2
+                if (args.contains(target)) {
+                    args[target] = expand_home(args[target].get<std::string>());
+                }
+                break;
+            case OptionKind::boolean: boolean(key, target); break;
+            case OptionKind::integer: integer(o, key); break;
+            case OptionKind::duration: duration(o, key); break;
+            case OptionKind::size: size(o, key); break;
+            case OptionKind::signal:
+                parsed_string(o, key, parse_signal, "expected a signal name such as SIGTERM, SIGINT or SIGUSR2");
+                break;
+            case OptionKind::restart_mode:
+                parsed_string(o, key, restart_mode_from_string, "expected " + restart_mode_list());
+                break;
+            case OptionKind::cron:
+                parsed_string(o, key, parse_cron, "expected a cron expression such as \"0 3 * * *\"");
+                break;
+            case OptionKind::string_list:
+                if (const json* v = get(key)) {
+                    args[target] = strings(key, *v);
+                }
+                break;
+            case OptionKind::string_map:
+            case OptionKind::date_format:
+            case OptionKind::watch:
+            case OptionKind::command: break;  // read_own
         }
-        for (const char* key : {"merge_logs", "shell"}) {
-            if (const json* v = get(key)) {
-                if (!v->is_boolean()) {
-                    error(key, "expected true or false");
-                } else {
-                    args[key] = *v;
+    }
+
+    // "ignore_watch and watch_delay have no effect without watch".
+    void warn_unmet_needs() {
+        for (const auto& needed : k_start_options) {
+            std::string dependents;
+            bool used = false;
+            for (const auto& o : k_start_options) {
+                if (!o.needs.empty() && o.needs == needed.key && !o.eco.empty()) {
+                    dependents += (dependents.empty() ? "" : " and ") + std::string(eco_spellings(o)[0]);
+                    used = used || args.contains(o.key);
                 }
             }
-        }
-        string_key("increment_var", "increment_var");
-        for (auto [key, target] : {std::pair{"out_file", "out_file"}, std::pair{"error_file", "err_file"},
-                                   std::pair{"err_file", "err_file"}}) {
-            string_key(key, target);  // relative to the app's cwd, as in PM2
-            if (args.contains(target)) {
-                args[target] = expand_home(args[target].get<std::string>());
+            if (used && !args.contains(needed.key)) {
+                eco.warnings.push_back(
+                    fmt::format("{}: {} have no effect without {}", path, dependents, eco_spellings(needed)[0]));
             }
         }
-        log_date();
-        if (const json* v = get("cron_restart")) {
-            if (!v->is_string() || !parse_cron(v->get<std::string>())) {
-                error("cron_restart", "expected a cron expression such as \"0 3 * * *\"");
-            } else {
-                args["cron_restart"] = *v;
+    }
+
+    void run() {
+        if (!app.is_object()) {
+            error("", "expected an object");
+            return;
+        }
+        check_keys();
+        command();
+        name();
+        for (const auto& o : k_start_options) {
+            if (o.eco.empty() || read_own(o)) {
+                continue;
+            }
+            for (auto key : eco_spellings(o)) {
+                read(o, key);
             }
         }
-        watch();
-        for (auto [key, lo, hi] : {std::tuple{"ready_fd", 3, 63}, std::tuple{"ready_tcp", 1, 65535}}) {
-            if (const json* v = get(key)) {
-                if (!v->is_number_integer() || v->get<std::int64_t>() < lo || v->get<std::int64_t>() > hi) {
-                    error(key, fmt::format("expected an integer from {} to {}", lo, hi));
-                } else {
-                    args[key] = *v;
-                }
-            }
-        }
+        warn_unmet_needs();
     }
 
     // PM2's `time: true` (ISO-like prefix) or `log_date_format` (moment tokens).
@@ -378,19 +361,20 @@ struct AppParser {
         }
     }
 
-    // PM2's watch: true, a path, or a list of paths (relative to the cwd);
-    // ignore_watch: a pattern or a list; watch_delay: a duration.
+    // A string or a list of strings (watch paths, ignore patterns).
+    json strings(std::string_view key, const json& v) {
+        if (v.is_string()) {
+            return json::array({v});
+        }
+        if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& w) { return w.is_string(); })) {
+            return v;
+        }
+        error(key, "expected a string or an array of strings");
+        return json::array();
+    }
+
+    // PM2's watch: true, a path, or a list of paths (relative to the cwd).
     void watch() {
-        auto strings = [this](std::string_view key, const json& v) {
-            if (v.is_string()) {
-                return json::array({v});
-            }
-            if (v.is_array() && std::all_of(v.begin(), v.end(), [](const json& w) { return w.is_string(); })) {
-                return v;
-            }
-            error(key, "expected a string or an array of strings");
-            return json::array();
-        };
         const json* w = get("watch");
         if (w != nullptr && w->is_boolean()) {
             if (w->get<bool>()) {
@@ -401,13 +385,6 @@ struct AppParser {
             if (!paths.empty()) {
                 args["watch"] = paths;
             }
-        }
-        if (const json* v = get("ignore_watch")) {
-            args["watch_ignore"] = strings("ignore_watch", *v);
-        }
-        duration("watch_delay", "watch_delay");
-        if (!args.contains("watch") && (args.contains("watch_ignore") || args.contains("watch_delay"))) {
-            eco.warnings.push_back(fmt::format("{}: ignore_watch and watch_delay have no effect without watch", path));
         }
     }
 };

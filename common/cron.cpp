@@ -206,4 +206,12 @@ std::optional<std::time_t> cron_next(const CronSchedule& s, std::time_t after) {
     return std::nullopt;
 }
 
+Result<CronRule> parse_cron_rule(std::string_view expr) {
+    auto schedule = parse_cron(expr);
+    if (!schedule) {
+        return schedule.error();
+    }
+    return CronRule{std::string(expr), *schedule};
+}
+
 }  // namespace pm

@@ -12,6 +12,7 @@
 #include <bitset>
 #include <ctime>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/result.hpp"
@@ -30,6 +31,14 @@ struct CronSchedule {
 };
 
 Result<CronSchedule> parse_cron(std::string_view expr);
+
+// A schedule with the text it was parsed from: parsed once where it enters
+// (a start option, pmd's --log-rotate-cron), the text kept to show and save.
+struct CronRule {
+    std::string text;
+    CronSchedule schedule;
+};
+Result<CronRule> parse_cron_rule(std::string_view expr);
 
 // The first matching second strictly after `after` (local time), within
 // about 5 years; nullopt when none exists (e.g. "0 0 31 2 *").

@@ -60,3 +60,24 @@ private:
 };
 
 }  // namespace pm
+
+// ccache-style early return: evaluates `expr` (a Result) and returns its
+// error from the enclosing function, which must return a Result or Error.
+#define PM_TRY(expr)                         \
+    do {                                     \
+        auto pm_try_result_ = (expr);        \
+        if (!pm_try_result_) {               \
+            return pm_try_result_.error();   \
+        }                                    \
+    } while (false)
+
+#define PM_TRY_CONCAT_(a, b) a##b
+#define PM_TRY_NAME_(line) PM_TRY_CONCAT_(pm_try_value_, line)
+// The same, assigning the value to `lhs` on success: PM_TRY_ASSIGN(a.port, arg_int(...));
+#define PM_TRY_ASSIGN(lhs, expr) PM_TRY_ASSIGN_IMPL_(lhs, expr, PM_TRY_NAME_(__LINE__))
+#define PM_TRY_ASSIGN_IMPL_(lhs, expr, tmp) \
+    auto tmp = (expr);                      \
+    if (!tmp) {                             \
+        return tmp.error();                 \
+    }                                       \
+    lhs = std::move(*tmp)

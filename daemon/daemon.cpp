@@ -24,10 +24,9 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         ipc::SubscriptionLimits{m_opts.max_followers, m_opts.server.max_connections});
     m_hub = std::make_unique<logs::LogHub>(&m_loop, m_paths.logs_dir(), m_opts.logs, *m_streams);
     m_table = std::make_unique<sup::ProcessTable>(&m_loop, *m_hub, m_opts.table);
-    if (auto schedule = parse_cron(m_opts.log_rotate_cron); schedule && !m_opts.log_rotate_cron.empty()) {
-        // Validated by main: a bad expression never gets here.
-        m_log_rotation = std::make_unique<sup::CronTimer>(&m_loop, m_opts.log_rotate_cron, *schedule, [this] {
-            PM_LOG(info, "log rotation ({}): {} files rotated", m_opts.log_rotate_cron, m_hub->rotate_files());
+    if (const auto& rule = m_opts.log_rotate_cron) {
+        m_log_rotation = std::make_unique<sup::CronTimer>(&m_loop, rule->text, rule->schedule, [this] {
+            PM_LOG(info, "log rotation ({}): {} files rotated", m_opts.log_rotate_cron->text, m_hub->rotate_files());
         });
     }
     m_table->set_watch_ignore(sup::default_watch_ignore(m_paths.home));

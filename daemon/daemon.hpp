@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 
 #include "common/paths.hpp"
 #include "daemon/store/live_groups.hpp"
@@ -31,8 +32,8 @@ struct DaemonOptions {
     std::size_t max_followers = 1024;  // concurrent log follows (monitors: max_connections)
     metrics::SamplerOptions sampler;
     // Rotate every log file on this cron schedule ("0 0 * * *": daily, as
-    // pm2-logrotate does by default); empty: by size only. Checked by main.
-    std::string log_rotate_cron;
+    // pm2-logrotate does by default); unset: by size only. Parsed by main.
+    std::optional<CronRule> log_rotate_cron;
 };
 
 class Daemon {

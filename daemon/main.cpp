@@ -178,7 +178,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     std::string sample_interval = "1s";
     app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
-    app.add_option("--log-rotate-cron", opts.log_rotate_cron,
+    std::string log_rotate_cron;
+    app.add_option("--log-rotate-cron", log_rotate_cron,
                    "also rotate every log file on this cron schedule, e.g. \"0 0 * * *\" (daily)");
     bool resurrect = false;
     app.add_flag("--resurrect", resurrect, "start the saved process list (pm save) once running");
@@ -209,11 +210,13 @@ int main(int argc, char** argv) {
     } else {
         opts.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
     }
-    if (!opts.log_rotate_cron.empty()) {
-        if (auto schedule = pm::parse_cron(opts.log_rotate_cron); !schedule) {
-            std::cerr << "pmd: --log-rotate-cron: " << schedule.error().message << "\n";
+    if (!log_rotate_cron.empty()) {
+        auto rule = pm::parse_cron_rule(log_rotate_cron);
+        if (!rule) {
+            std::cerr << "pmd: --log-rotate-cron: " << rule.error().message << "\n";
             return pm::k_exit_usage;
         }
+        opts.log_rotate_cron = std::move(*rule);
     }
     if (!home.empty()) {
         ::setenv("PM_HOME", home.c_str(), 1);

@@ -1,8 +1,11 @@
 // THE command table, sorted by name. docs/protocol.md documents each entry;
-// a unit test keeps the two in step.
+// a unit test keeps the two in step. start's keys come from the start-option
+// table (common/start_options.hpp).
 #include "daemon/ipc/command_table.hpp"
 
 #include <array>
+
+#include "common/start_options.hpp"
 
 namespace pm::ipc {
 namespace {
@@ -10,14 +13,6 @@ namespace {
 constexpr std::string_view k_no_args[] = {""};
 constexpr std::string_view k_hello_args[] = {"protocol", "client"};
 constexpr std::string_view k_selector_args[] = {"selector"};
-constexpr std::string_view k_start_args[] = {
-    "name",         "argv",          "shell",       "cwd",          "env_base",
-    "env",          "instances",     "restart",     "max_restarts", "min_uptime",
-    "restart_delay", "max_backoff",  "kill_timeout", "stop_signal", "log_buffer",
-    "max_log_size", "log_files",     "merge_logs",  "out_file",     "err_file",
-    "max_memory",   "increment_var", "ready_fd",    "ready_tcp",    "watch",
-    "watch_ignore", "watch_delay",   "cron_restart", "log_date_format", "dry_run",
-};
 constexpr std::string_view k_logs_args[] = {"selector", "lines", "follow", "stream", "b64"};
 constexpr std::string_view k_cancel_args[] = {"request"};
 constexpr std::string_view k_optional_selector_args[] = {"selector"};
@@ -76,7 +71,7 @@ constexpr std::array k_commands{
                 "every field of one process"},
     CommandSpec{"signal", handle_signal, flag_mutating, k_signal_args,
                 "send a signal to processes' groups"},
-    CommandSpec{"start", handle_start, flag_mutating, k_start_args,
+    CommandSpec{"start", handle_start, flag_mutating, k_start_keys,
                 "start a new process or a stopped one"},
     CommandSpec{"stop", handle_stop, flag_mutating, k_selector_args,
                 "stop processes (stop signal, then SIGKILL)"},

@@ -100,14 +100,9 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
     }
     std::shared_ptr<sup::ProcessSpec> spec;
     if (!by_name) {
-        auto built = sup::spec_from_json(args, *name, svc.pool, spec_opts);
-        if (!built) {
-            return built.error();
-        }
-        if (auto ok = check_log_paths(svc, *built); !ok) {
-            return ok.error();
-        }
-        spec = std::make_shared<sup::ProcessSpec>(std::move(*built));
+        PM_TRY_ASSIGN(sup::ProcessSpec built, sup::spec_from_json(args, *name, svc.pool, spec_opts));
+        PM_TRY(check_log_paths(svc, built));
+        spec = std::make_shared<sup::ProcessSpec>(std::move(built));
     }
     auto dry_run = arg_bool(args, "dry_run", false);
     if (!dry_run) {
@@ -118,14 +113,7 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
     }
     if (app != nullptr && any_running(*app)) {
         // Scripts re-run their start commands: the same spec is a success.
-        // The base environment (the calling shell's) is left out: re-running
-        // the same start from another directory or terminal is the same start.
-        auto comparable = [](const sup::ProcessSpec& s) {
-            json a = s.to_args();
-            a.erase("env_base");
-            return a;
-        };
-        if (by_name || comparable(*spec) == comparable(*app->spec)) {
+        if (by_name || spec->same_start(*app->spec)) {
             return started_json(svc, *app, "already_running");
         }
         return fail(ErrorCode::already_exists,

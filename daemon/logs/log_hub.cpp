@@ -70,14 +70,8 @@ LogChannel& LogHub::open_channel(const ChannelIdentity& who, std::size_t instanc
     };
     auto out = acquire_file(path_for(opts.out_path, "-out.log"), opts.file);
     auto err = acquire_file(path_for(opts.err_path, "-err.log"), opts.file);
-    std::optional<DateFormat> date;
-    if (!opts.date_format.empty()) {
-        if (auto f = DateFormat::parse(opts.date_format)) {  // checked with the spec
-            date = std::move(*f);
-        }
-    }
     auto ch = std::make_unique<LogChannel>(
-        who, opts.ring_bytes, std::move(out), std::move(err), std::move(date),
+        who, opts.ring_bytes, std::move(out), std::move(err), opts.date_format,
         [this](const LogChannel& c, const LogRecord& r) { on_line(c, r); }, [this] { return wall_ms(); });
     auto& ref = *ch;
     m_channels[who.id] = std::move(ch);

@@ -15,25 +15,11 @@
 
 #include "daemon/logs/line_sink.hpp"
 #include "daemon/logs/log_channel.hpp"
+#include "daemon/logs/log_options.hpp"
 #include "daemon/logs/output_pipe.hpp"
 #include "daemon/uv/handle.hpp"
 
 namespace pm::logs {
-
-struct LogOptions {
-    std::size_t ring_bytes = 256 * 1024;
-    LogFileOptions file;
-    bool merge = false;  // all instances share <name>-out.log / <name>-err.log
-    // Files of the user's choosing (PM2's out_file/error_file), absolute;
-    // empty: <logs>/<name>-out.log. With several instances and no merge,
-    // instance i writes <stem>-i<ext>. A non-regular file (/dev/null) is
-    // used as it is and never rotated.
-    std::string out_path;
-    std::string err_path;
-    // PM2's log_date_format / --time: each file line starts "<date>: ".
-    // Empty: lines are written exactly as the child wrote them.
-    std::string date_format;
-};
 
 struct HubLimits {
     std::int64_t idle_flush_ms = 2000;  // a partial line waits at most this long

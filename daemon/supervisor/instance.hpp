@@ -17,6 +17,7 @@
 
 #include "common/process_state.hpp"
 #include "common/protocol.hpp"
+#include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_spec.hpp"
 #include "daemon/supervisor/readiness.hpp"
 #include "daemon/supervisor/state_machine.hpp"

@@ -1,5 +1,6 @@
 // ProcessSpec: a validated description of what to run, built from request
-// JSON with every default applied once, here.
+// JSON by parse_start_args (common/start_args.hpp) plus the file-system
+// checks and string pooling that only pmd does.
 #pragma once
 
 #include <cstdint>
@@ -9,18 +10,25 @@
 #include "common/protocol.hpp"
 #include "common/result.hpp"
 #include "common/signals.hpp"
+#include "common/start_args.hpp"
 #include "common/string_pool.hpp"
-#include "daemon/logs/log_hub.hpp"
+#include "daemon/logs/log_options.hpp"
 #include "daemon/supervisor/restart_policy.hpp"
 
 namespace pm::sup {
 
-inline constexpr std::size_t k_max_argv = 4096;
-inline constexpr std::size_t k_max_env = 4096;
-inline constexpr std::int64_t k_max_instances = 1024;
-inline constexpr std::size_t k_max_watch_paths = 64;  // paths, and ignore patterns
+using pm::k_max_argv;
+using pm::k_max_env;
+using pm::k_max_instances;
+using pm::k_max_watch_paths;
 
 struct ProcessSpec {
+    // The options as parsed, with paths resolved: what show and save print.
+    // Its argv and env_base are moved into the pooled fields below.
+    StartArgs options;
+    // The same values in the shapes the supervisor and the log hub use;
+    // `instances` alone may change afterwards (scale), and show and save
+    // take it from here.
     std::string name;
     // Strings are pooled: specs of many processes share argv, cwd and env entries.
     std::vector<InternedString> argv;  // exec'd directly (argv[0] looked up in PATH)
@@ -42,12 +50,16 @@ struct ProcessSpec {
     std::vector<std::string> watch;
     std::vector<std::string> watch_ignore;  // the user's patterns; defaults are added by the table
     std::int64_t watch_delay_ms = 200;
-    std::string cron_restart;  // restart on this cron schedule (empty: off)
+    // cron_restart is options.cron_restart (parsed once, with its text).
 
     json to_json() const;
     // Start arguments that rebuild this spec through spec_from_json (save,
     // and the "same spec" check of an idempotent start).
     json to_args() const;
+    // Whether starting `other` is the same start as this spec: every saved
+    // argument but the base environment (the calling shell's), so that
+    // re-running a start from another directory or terminal is the same start.
+    bool same_start(const ProcessSpec& other) const;
 };
 
 // How much of the file system spec_from_json checks.

@@ -5,24 +5,6 @@
 
 namespace pm::sup {
 
-std::string_view to_string(RestartMode m) {
-    switch (m) {
-        case RestartMode::always: return "always";
-        case RestartMode::on_failure: return "on-failure";
-        case RestartMode::never: return "never";
-    }
-    return "always";
-}
-
-std::optional<RestartMode> restart_mode_from_string(std::string_view s) {
-    for (auto m : {RestartMode::always, RestartMode::on_failure, RestartMode::never}) {
-        if (to_string(m) == s) {
-            return m;
-        }
-    }
-    return std::nullopt;
-}
-
 std::int64_t backoff_delay_ms(const RestartPolicy& p, int unstable) {
     if (unstable <= 0) {
         return p.restart_delay_ms;

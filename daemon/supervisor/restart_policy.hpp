@@ -6,14 +6,14 @@
 #include <optional>
 #include <string_view>
 
+#include "common/restart_mode.hpp"
 #include "daemon/supervisor/state_machine.hpp"
 
 namespace pm::sup {
 
-enum class RestartMode { always, on_failure, never };
-
-std::string_view to_string(RestartMode m);
-std::optional<RestartMode> restart_mode_from_string(std::string_view s);
+using pm::RestartMode;  // defined in common/: the start options name it too
+using pm::restart_mode_from_string;
+using pm::to_string;
 
 struct RestartPolicy {
     RestartMode mode = RestartMode::always;

@@ -1,16 +1,17 @@
-// The spec fields that name files and directories: watch paths and ignores,
-// and the user's log files. Checked against the filesystem on a client's start.
+// The start options that name files and directories: watch paths and the
+// user's log files, made absolute and checked against the file system on a
+// client's start (parse_start_args has checked their shape).
 #pragma once
 
-#include "common/protocol.hpp"
 #include "common/result.hpp"
+#include "common/start_options.hpp"
 #include "daemon/supervisor/process_spec.hpp"
 
 namespace pm::sup {
 
-// "watch" and "watch_ignore" into spec.watch / spec.watch_ignore.
-Result<void> parse_watch_paths(const json& args, ProcessSpec& spec, const SpecOptions& opts);
-// "out_file" and "err_file" into spec.logs.out_path / err_path.
-Result<void> parse_log_paths(const json& args, ProcessSpec& spec, const SpecOptions& opts);
+// a.watch: absolute and normal, relative to a.cwd ("." is the cwd itself).
+Result<void> resolve_watch_paths(StartArgs& a, const SpecOptions& opts);
+// a.out_file and a.err_file: the same, and safe for pmd to rotate.
+Result<void> resolve_log_paths(StartArgs& a, const SpecOptions& opts);
 
 }  // namespace pm::sup

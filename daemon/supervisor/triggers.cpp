@@ -92,19 +92,15 @@ void Triggers::sync_watcher(AppTriggers& app) {
 
 void Triggers::sync_cron(AppTriggers& app) {
     const ProcessSpec& s = *app.spec;
-    if (s.cron_restart.empty() || m_watch_stopped) {
+    const auto& cron = s.options.cron_restart;  // parsed with the spec
+    if (!cron || m_watch_stopped) {
         app.cron.reset();
         return;
     }
-    if (app.cron && app.cron->expr() == s.cron_restart) {
+    if (app.cron && app.cron->expr() == cron->text) {
         return;
     }
-    auto schedule = parse_cron(s.cron_restart);
-    if (!schedule) {
-        app.cron.reset();  // validated with the spec; cannot happen
-        return;
-    }
-    app.cron = std::make_unique<CronTimer>(m_loop, s.cron_restart, *schedule, [this, name = s.name] {
+    app.cron = std::make_unique<CronTimer>(m_loop, cron->text, cron->schedule, [this, name = s.name] {
         restart_app(name, RestartReason::cron, "cron_restart");
     });
 }

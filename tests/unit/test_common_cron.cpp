@@ -111,4 +111,13 @@ TEST_CASE("cron_next gives up on a date that never exists") {
     CHECK_FALSE(cron_next(*parse_cron("0 0 31 2 *"), at(2026, 1, 1, 0, 0, 0)).has_value());
 }
 
+TEST_CASE("parse_cron_rule keeps the text as written beside the schedule") {
+    auto rule = pm::parse_cron_rule("@daily");
+    REQUIRE(rule.has_value());
+    CHECK(rule->text == "@daily");
+    CHECK(rule->schedule.hour.test(0));
+    CHECK_FALSE(rule->schedule.hour.test(1));
+    CHECK_FALSE(pm::parse_cron_rule("61 * * * *").has_value());
+}
+
 }  // TEST_SUITE

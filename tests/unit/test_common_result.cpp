@@ -59,3 +59,28 @@ TEST_CASE("result moves a move-only value out") {
 }
 
 }  // TEST_SUITE("common")
+
+namespace {
+
+pm::Result<int> quarter(int n) {
+    PM_TRY_ASSIGN(int h, half(n));
+    PM_TRY(check_positive(h));
+    PM_TRY_ASSIGN(h, half(h));
+    return h;
+}
+
+}  // namespace
+
+TEST_SUITE("common") {
+
+TEST_CASE("PM_TRY and PM_TRY_ASSIGN return the first error, else go on with the value") {
+    CHECK(*quarter(8) == 2);
+    auto odd = quarter(6);  // 6 / 2 = 3 is odd
+    REQUIRE_FALSE(odd.has_value());
+    CHECK(odd.error().message == "odd");
+    auto negative = quarter(-4);
+    REQUIRE_FALSE(negative.has_value());
+    CHECK(negative.error().code == pm::ErrorCode::usage);
+}
+
+}  // TEST_SUITE

@@ -443,4 +443,34 @@ TEST_CASE("out_file and err_file join the cwd, are normalised and survive to_arg
     CHECK(restored->logs.err_path == "/gone-since-save/e.log");
 }
 
+TEST_CASE("the spec holds the cron schedule and date format parsed, with the text they were given as") {
+    json args = with(with(minimal(), "cron_restart", "*/5 * * * *"), "log_date_format", "HH:mm:ss");
+    auto spec = sup::spec_from_json(args, "c", g_pool);
+    REQUIRE(spec.has_value());
+    REQUIRE(spec->options.cron_restart.has_value());
+    CHECK(spec->options.cron_restart->schedule.minute.test(55));
+    CHECK_FALSE(spec->options.cron_restart->schedule.minute.test(56));
+    REQUIRE(spec->logs.date_format.has_value());
+    std::string line;
+    spec->logs.date_format->append(line, 0);
+    CHECK(line.size() == 8);  // HH:mm:ss
+    CHECK(spec->to_json()["cron_restart"] == "*/5 * * * *");
+    CHECK(spec->to_args()["log_date_format"] == "HH:mm:ss");
+    auto plain = sup::spec_from_json(minimal(), "c", g_pool);
+    CHECK_FALSE(plain->options.cron_restart.has_value());
+    CHECK_FALSE(plain->logs.date_format.has_value());
+}
+
+TEST_CASE("a start from another shell is the same start, one with another option is not") {
+    json args = with(minimal(), "env", json{{"PORT", "80"}});
+    auto a = sup::spec_from_json(with(args, "env_base", json{{"TERM", "xterm"}}), "s", g_pool);
+    auto b = sup::spec_from_json(with(args, "env_base", json{{"TERM", "dumb"}, {"X", "1"}}), "s", g_pool);
+    auto c = sup::spec_from_json(with(args, "kill_timeout", "3s"), "s", g_pool);
+    auto d = sup::spec_from_json(with(minimal(), "env", json{{"PORT", "81"}}), "s", g_pool);
+    REQUIRE((a && b && c && d));
+    CHECK(a->same_start(*b));
+    CHECK_FALSE(a->same_start(*c));
+    CHECK_FALSE(a->same_start(*d));
+}
+
 }  // TEST_SUITE("supervisor")

@@ -1,0 +1,267 @@
+// pm start: one CLI11 flag per row of the start-option table that has one,
+// values kept by row, and the request built row by row. The ecosystem-file
+// form of start is handed to start_ecosystem.
+#include "cli/start_flags.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <fmt/format.h>
+
+#include "cli/ecosystem.hpp"
+#include "common/start_options.hpp"
+#include "common/words.hpp"
+
+extern char** environ;
+
+namespace pm::cli {
+namespace {
+
+constexpr std::size_t k_rows = std::size(k_start_options);
+
+// The rows this file names: pm-only flags and the two the command needs.
+constexpr std::size_t k_name = row_of_flag("--name");
+constexpr std::size_t k_shell = row_of_flag("--shell");
+constexpr std::size_t k_wait = row_of_flag("--wait");
+constexpr std::size_t k_only = row_of_flag("--only");
+static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows);
+
+// The flags' values, one slot per table row; held in a shared_ptr because
+// CLI11 keeps references to them.
+struct StartFlags {
+    std::array<std::string, k_rows> text;
+    std::array<std::int64_t, k_rows> number{};
+    std::array<bool, k_rows> on{};
+    std::array<std::vector<std::string>, k_rows> list;
+    std::array<CLI::Option*, k_rows> option{};
+    std::vector<std::string> command;
+
+    bool given(std::size_t i) const {
+        return (option[i] != nullptr && option[i]->count() > 0 && k_start_options[i].kind == OptionKind::integer) ||
+               !text[i].empty() || on[i] || !list[i].empty();
+    }
+};
+
+void add_flag(CLI::App& start, StartFlags& f, std::size_t i) {
+    const StartOption& o = k_start_options[i];
+    std::string name(o.flag);
+    std::string help = help_text(o);
+    switch (o.kind) {
+        case OptionKind::integer:
+            f.option[i] = start.add_option(name, f.number[i], help)->check(CLI::Range(o.min, o.max));
+            break;
+        case OptionKind::boolean: f.option[i] = start.add_flag(name, f.on[i], help); break;
+        case OptionKind::watch:
+            // A flag, so it never takes the command as its value: "--watch"
+            // watches the cwd, "--watch=src,lib" those paths.
+            f.option[i] = start.add_flag(name + "{.}", f.list[i], help);
+            break;
+        case OptionKind::string_list:
+        case OptionKind::string_map:
+            // One value per use: the command that follows must not be taken as more.
+            f.option[i] = start.add_option(name, f.list[i], help)->allow_extra_args(false);
+            break;
+        case OptionKind::restart_mode: {
+            std::vector<std::string> modes;
+            for (const auto& [mode, mode_name] : k_restart_modes) {
+                modes.emplace_back(mode_name);
+            }
+            f.option[i] = start.add_option(name, f.text[i], help)->check(CLI::IsMember(modes));
+            break;
+        }
+        case OptionKind::string:
+        case OptionKind::path:
+        case OptionKind::duration:
+        case OptionKind::size:
+        case OptionKind::signal:
+        case OptionKind::cron:
+        case OptionKind::date_format:
+        case OptionKind::command: f.option[i] = start.add_option(name, f.text[i], help); break;
+    }
+}
+
+// The wire value of row i; usage errors name the flag.
+Result<json> flag_value(const StartFlags& f, std::size_t i, const json& args) {
+    const StartOption& o = k_start_options[i];
+    std::string flag(long_flag(o));
+    switch (o.kind) {
+        case OptionKind::integer: return json(f.number[i]);
+        case OptionKind::boolean: return json(true);
+        case OptionKind::duration: {
+            auto ms = parse_duration_ms(f.text[i]);
+            if (!ms) {
+                return fail(ErrorCode::usage, fmt::format("{}: {}", flag, ms.error().message));
+            }
+            return json(*ms);
+        }
+        case OptionKind::string_map: {
+            json env = json::object();
+            for (const auto& kv : f.list[i]) {
+                auto eq = kv.find('=');
+                if (eq == std::string::npos || eq == 0) {
+                    return fail(ErrorCode::usage, fmt::format("{} expects KEY=VALUE, got '{}'", flag, kv));
+                }
+                env[kv.substr(0, eq)] = kv.substr(eq + 1);
+            }
+            return env;
+        }
+        case OptionKind::watch: {
+            json paths = json::array();
+            for (const auto& w : f.list[i]) {
+                for (auto& p : split_csv(w)) {
+                    paths.push_back(p);  // relative to the process's cwd, resolved by pmd
+                }
+            }
+            return paths;
+        }
+        case OptionKind::string_list: return json(f.list[i]);
+        case OptionKind::date_format:
+            if (args.contains(o.key)) {  // --time came first
+                return fail(ErrorCode::usage, "give --time or --log-date-format, not both");
+            }
+            return json(f.text[i]);
+        case OptionKind::string:
+        case OptionKind::path:
+        case OptionKind::size:
+        case OptionKind::signal:
+        case OptionKind::restart_mode:
+        case OptionKind::cron:
+        case OptionKind::command: return json(f.text[i]);  // checked by pmd
+    }
+    return json(f.text[i]);
+}
+
+// The command as argv: one quoted string is split as a shell would.
+Result<std::vector<std::string>> command_argv(const StartFlags& f) {
+    std::vector<std::string> argv = f.command;
+    bool shell = f.on[k_shell];
+    if (argv.size() == 1 && !shell && argv[0].find_first_of(" \t'\"\\") != std::string::npos) {
+        auto words = split_words(argv[0]);
+        if (!words) {
+            return fail(ErrorCode::usage, words.error().message);
+        }
+        argv = std::move(*words);
+    }
+    if (argv.empty() && f.text[k_name].empty()) {
+        return fail(ErrorCode::usage, "start needs a command (or the name of a known process)");
+    }
+    return argv;
+}
+
+// Options that need another ("--watch-delay" needs "--watch") given without it.
+Result<void> check_needs(const StartFlags& f) {
+    for (std::size_t n = 0; n < k_rows; ++n) {
+        std::string dependents;
+        bool used = false;
+        for (std::size_t i = 0; i < k_rows; ++i) {
+            const StartOption& o = k_start_options[i];
+            if (!o.needs.empty() && o.needs == k_start_options[n].key && !o.flag.empty()) {
+                dependents += (dependents.empty() ? "" : " and ") + std::string(long_flag(o));
+                used = used || f.given(i);
+            }
+        }
+        if (used && !f.given(n)) {
+            return fail(ErrorCode::usage, fmt::format("{} need {}", dependents, long_flag(k_start_options[n])));
+        }
+    }
+    return {};
+}
+
+bool needs_met(const StartFlags& f, const StartOption& o) {
+    const StartOption* needed = find_start_option(o.needs);
+    return needed == nullptr || f.given(row_of(*needed));
+}
+
+// Builds the start request; usage errors come back as Error{usage}.
+Result<json> start_request(const StartFlags& f) {
+    PM_TRY_ASSIGN(auto argv, command_argv(f));
+    json args = json::object();
+    if (!argv.empty()) {
+        args["argv"] = argv;
+    }
+    for (std::size_t i = 0; i < k_rows; ++i) {
+        const StartOption& o = k_start_options[i];
+        if (o.flag.empty() || !f.given(i) || !needs_met(f, o)) {
+            continue;
+        }
+        if (o.key.empty()) {
+            if (o.sets == "log_date_format") {  // --time
+                args[std::string(o.sets)] = std::string(DateFormat::k_time_format);
+            }
+            continue;
+        }
+        PM_TRY_ASSIGN(args[std::string(o.key)], flag_value(f, i, args));
+    }
+    if (!args.contains("cwd")) {
+        char buf[4096];
+        if (::getcwd(buf, sizeof buf) != nullptr) {
+            args["cwd"] = std::string(buf);
+        }
+    }
+    args["env_base"] = client_environment();
+    PM_TRY(check_needs(f));
+    return args;
+}
+
+int run_start(const GlobalOptions& g, StartFlags& f, CLI::App& start, const CliCommand& row) {
+    // After "--" CLI11 puts the whole command in the positional and leaves
+    // the separator itself in remaining(): it is not part of the command.
+    auto rest = start.remaining();
+    if (!(rest.size() == 1 && rest[0] == "--")) {
+        f.command.insert(f.command.end(), rest.begin(), rest.end());
+    }
+    const std::string& only = f.text[k_only];
+    if (f.command.size() == 1 && f.text[k_name].empty() && is_ecosystem_file(f.command[0])) {
+        return start_ecosystem(g, f.command[0], only, client_environment());
+    }
+    if (!only.empty()) {
+        return print_error(g, Error{ErrorCode::usage, "--only applies to ecosystem files"});
+    }
+    auto args = start_request(f);
+    if (!args) {
+        return print_error(g, args.error());
+    }
+    if (f.on[k_wait]) {
+        // Start quietly, then report the wait's outcome (one JSON document).
+        auto client = open_client(g);
+        if (!client) {
+            return print_error(g, client.error());
+        }
+        auto started = client->call(row.wire, *args);
+        if (!started) {
+            return print_error(g, started.error());
+        }
+        return run_wait(g, started->value("name", ""), "online");
+    }
+    return run_request(g, row.wire, *args, row.render);
+}
+
+}  // namespace
+
+json client_environment() {
+    json env = json::object();
+    for (char** e = environ; *e != nullptr; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string_view::npos && eq > 0) {
+            env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+        }
+    }
+    return env;
+}
+
+Bound define_start(CLI::App& sub) {
+    auto f = std::make_shared<StartFlags>();
+    for (std::size_t i = 0; i < k_rows; ++i) {
+        if (!k_start_options[i].flag.empty()) {
+            add_flag(sub, *f, i);
+        }
+    }
+    sub.add_option("command", f->command, "the command and its arguments (or one quoted string)");
+    sub.prefix_command();
+    return Bound{{}, [f, start = &sub](const GlobalOptions& g, const CliCommand& row, const json&) {
+                     return run_start(g, *f, *start, row);
+                 }};
+}
+
+}  // namespace pm::cli

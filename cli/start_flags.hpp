@@ -1,0 +1,19 @@
+// pm start: its flags, registered from the start-option table
+// (common/start_options.hpp), and the start request built from them.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command_table.hpp"
+#include "common/protocol.hpp"
+
+namespace pm::cli {
+
+// The start row of the CLI command table: its flags on `sub`, and its run
+// (an ecosystem file, or one start request, then --wait).
+Bound define_start(CLI::App& sub);
+
+// This shell's environment as a JSON object (a start's or --update-env's env_base).
+json client_environment();
+
+}  // namespace pm::cli
