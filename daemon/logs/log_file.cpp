@@ -1,5 +1,6 @@
-// LogFile: one write(2) per flush; rename-based rotation; ENOSPC and friends
-// degrade only this file, with a counted gap and a single marker line.
+// LogFile: one write(2) per flush, cut at line boundaries where a rotation is
+// due; rename-based rotation; ENOSPC and friends degrade only this file, with
+// a counted gap and a single marker line.
 #include "daemon/logs/log_file.hpp"
 
 #include <fcntl.h>
@@ -122,44 +123,98 @@ bool LogFile::write_out(std::string_view bytes) {
     return true;
 }
 
+bool LogFile::resume_after_gap() {
+    if (m_clock() < m_retry_at) {
+        return false;
+    }
+    if (!m_fd.valid() && !open_file()) {
+        enter_degraded(errno, {});
+        return false;
+    }
+    std::string marker = fmt::format("pmd: dropped {} lines ({} bytes) between {} and {}: {}\n", m_gap_lines,
+                                     m_gap_bytes, m_gap_started_unix_ms, unix_ms(),
+                                     std::strerror(m_stats.last_errno));
+    // The marker obeys the size rule like any line: it may start a new file.
+    if (rotation_due(static_cast<std::int64_t>(marker.size()) + (m_at_line_start ? 0 : 1))) {
+        rotate();
+        if (!m_fd.valid()) {
+            return false;  // the new file could not be opened: still degraded
+        }
+    }
+    // A short write before the failure may have left half a line: the
+    // marker always starts a line of its own.
+    if (!m_at_line_start) {
+        marker.insert(0, 1, '\n');
+    }
+    if (!write_out_marker(marker)) {
+        return false;
+    }
+    PM_LOG(info, "{}: writing again after dropping {} lines", m_path, m_gap_lines);
+    m_degraded = false;
+    m_gap_lines = 0;
+    m_gap_bytes = 0;
+    return true;
+}
+
+bool LogFile::rotating() const { return m_opts.max_size > 0 && m_regular && !m_rotation_off; }
+
+bool LogFile::rotation_due(std::int64_t bytes) const {
+    return rotating() && m_size > 0 && m_size + bytes > m_opts.max_size;
+}
+
+std::size_t LogFile::next_cut(std::string_view rest) const {
+    if (!rotating()) {
+        return rest.size();
+    }
+    std::int64_t room = m_opts.max_size - m_size;
+    if (room >= static_cast<std::int64_t>(rest.size())) {
+        return rest.size();  // the usual case: the whole batch fits, one write
+    }
+    if (room > 0) {
+        std::size_t nl = rest.rfind('\n', static_cast<std::size_t>(room) - 1);
+        if (nl != std::string_view::npos) {
+            return nl + 1;  // the lines that fit, up to the last newline within the limit
+        }
+    }
+    if (m_size > 0) {
+        return 0;  // not even the next line fits: rotate first
+    }
+    // An empty file and a line longer than the limit: that line alone.
+    std::size_t nl = rest.find('\n');
+    return nl == std::string_view::npos ? rest.size() : nl + 1;
+}
+
+void LogFile::write_batch(std::string_view rest) {
+    while (!rest.empty()) {
+        std::size_t cut = next_cut(rest);
+        if (cut == 0) {
+            rotate();
+            if (m_degraded) {
+                drop(rest);  // the new file could not be opened
+                return;
+            }
+            continue;  // a failed rename turns rotation off: the next cut takes the rest
+        }
+        if (!write_out(rest.substr(0, cut))) {
+            drop(rest.substr(cut));  // write_out dropped its own part
+            return;
+        }
+        rest.remove_prefix(cut);
+    }
+}
+
 void LogFile::flush() {
     if (m_buf.empty()) {
         return;
     }
-    if (m_degraded) {
-        if (m_clock() < m_retry_at) {
-            drop(m_buf);
-            m_buf.clear();
-            return;
-        }
-        if (!m_fd.valid() && !open_file()) {
-            enter_degraded(errno, m_buf);
-            m_buf.clear();
-            return;
-        }
-        // A short write before the failure may have left half a line: the
-        // marker always starts a line of its own.
-        std::string marker = fmt::format(
-            "{}pmd: dropped {} lines ({} bytes) between {} and {}: {}\n", m_at_line_start ? "" : "\n",
-            m_gap_lines, m_gap_bytes,
-            m_gap_started_unix_ms, unix_ms(), std::strerror(m_stats.last_errno));
-        if (!write_out_marker(marker)) {
-            drop(m_buf);
-            m_buf.clear();
-            return;
-        }
-        PM_LOG(info, "{}: writing again after dropping {} lines", m_path, m_gap_lines);
-        m_degraded = false;
-        m_gap_lines = 0;
-        m_gap_bytes = 0;
-    }
-    if (m_opts.max_size > 0 && m_regular && !m_rotation_off && m_size > 0 &&
-        m_size + static_cast<std::int64_t>(m_buf.size()) > m_opts.max_size) {
-        rotate();
+    if (m_degraded && !resume_after_gap()) {
+        drop(m_buf);
+        m_buf.clear();
+        return;
     }
     std::string buf = std::move(m_buf);
     m_buf.clear();
-    write_out(buf);
+    write_batch(buf);
     if (buf.capacity() <= 2 * k_flush_threshold) {
         m_buf = std::move(buf);  // keep the allocation
         m_buf.clear();
@@ -191,7 +246,9 @@ bool LogFile::rotate() {
     ++m_stats.rotations;
     if (!open_file()) {
         enter_degraded(errno, {});
+        return true;
     }
+    m_at_line_start = true;  // a fresh file: no half line to end
     return true;
 }
 

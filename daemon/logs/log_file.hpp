@@ -14,7 +14,7 @@
 namespace pm::logs {
 
 struct LogFileOptions {
-    std::int64_t max_size = 10 * 1024 * 1024;  // rotate when the file would exceed this
+    std::int64_t max_size = 10 * 1024 * 1024;  // rotate before a line would take the file past this; 0: never
     int keep = 5;                              // rotated files kept
 };
 
@@ -27,6 +27,14 @@ struct LogFileStats {
     int last_errno = 0;
 };
 
+// The size rule (s6-log's): a file LogFile writes never holds more than
+// max_size bytes, newlines included, unless it holds exactly one line, longer
+// than max_size by itself, written whole into an empty file. A file found
+// past the limit (opened so, or the limit lowered) is rotated before the next
+// line. Not rotated at all: max_size 0, a non-regular file, and a file whose
+// rename failed (until reopen). A flush is one write(2) when the buffer fits;
+// otherwise it is cut after the last line that fits, the file rotated, and
+// the rest written the same way, so lines stay whole and in order.
 class LogFile {
 public:
     using Clock = std::function<std::int64_t()>;  // monotonic ms
@@ -61,6 +69,13 @@ public:
 private:
     bool open_file();
     bool rotate();  // false (and rotation off until reopen) when the file cannot be moved
+    bool rotating() const;  // size rotation applies: a limit, a regular file, not turned off
+    bool rotation_due(std::int64_t bytes) const;  // `bytes` more would take a non-empty file past the limit
+    // Bytes at the head of `rest` (whole lines) to write before the next
+    // rotation; 0 when the file must be rotated first.
+    std::size_t next_cut(std::string_view rest) const;
+    void write_batch(std::string_view rest);
+    bool resume_after_gap();  // degraded: retry due and the marker written
     bool write_out(std::string_view bytes);
     bool write_out_marker(std::string_view marker);
     void drop(std::string_view bytes);

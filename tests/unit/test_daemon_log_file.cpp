@@ -1,6 +1,6 @@
-// Unit tests for LogFile: buffered appends, size rotation by rename, truncate,
-// reopen after external rotation, and degraded mode with its gap marker.
-// Each test case works in its own mkdtemp directory with an injected clock.
+// Unit tests for LogFile: buffered appends, size rotation by rename (batches cut
+// at line boundaries), truncate, reopen after external rotation, and degraded
+// mode with its gap marker. Each test case has its own temp dir and clock.
 #include "daemon/logs/log_file.hpp"
 
 #include <doctest/doctest.h>
@@ -15,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "daemon/log.hpp"
 
@@ -47,6 +48,18 @@ ino_t inode_of(const std::string& path) {
     REQUIRE(::stat(path.c_str(), &st) == 0);
     return st.st_ino;
 }
+
+// The files of a log, oldest rotation first, the current file last.
+std::vector<std::string> history(const std::string& path) {
+    std::vector<std::string> files;
+    for (int i = 1; fs::exists(LogFile::rotated_name(path, i)); ++i) {
+        files.insert(files.begin(), read_file(LogFile::rotated_name(path, i)));
+    }
+    files.push_back(read_file(path));
+    return files;
+}
+
+std::size_t first_line_size(const std::string& text) { return text.find('\n') + 1; }
 
 }  // namespace
 
@@ -320,6 +333,88 @@ TEST_CASE("log file degrades when it cannot open, then marks the gap when writin
         CHECK(content.rfind("pmd: dropped 6 lines ", 0) == 0);
         CHECK(content.substr(content.find('\n') + 1) == "kept\n");
     }
+}
+
+TEST_CASE("log file cuts a batch crossing max_size at line boundaries: no file exceeds it and none is lost") {
+    TempDir dir("pm-logfile");
+    const std::string path = dir / "app.log";
+    LogFileOptions opts;
+    opts.max_size = 256;
+    opts.keep = 500;
+    LogFile f(path, opts, [] { return std::int64_t{0}; });
+    std::string want;
+    for (int i = 0; i < 2000; ++i) {  // lines of 2 to 37 bytes, one flush
+        std::string line = std::to_string(i) + std::string(static_cast<std::size_t>(i % 31), 'x');
+        f.append_line(line);
+        want += line + "\n";
+    }
+    f.flush();
+
+    std::vector<std::string> files = history(path);
+    REQUIRE(files.size() > 100);
+    CHECK(f.stats().rotations == files.size() - 1);
+    std::string got;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        CHECK(files[i].size() <= 256);
+        CHECK(files[i].back() == '\n');
+        if (i + 1 < files.size()) {  // rotated only when the next line did not fit
+            CHECK(files[i].size() + first_line_size(files[i + 1]) > 256);
+        }
+        got += files[i];
+    }
+    CHECK(got == want);
+    CHECK(f.stats().written_bytes == want.size());
+}
+
+TEST_CASE("log file gives a line longer than max_size inside a batch a file of its own") {
+    TempDir dir("pm-logfile");
+    const std::string path = dir / "app.log";
+    LogFileOptions opts;
+    opts.max_size = 32;
+    opts.keep = 10;
+    LogFile f(path, opts, [] { return std::int64_t{0}; });
+    const std::string big(100, 'b');
+    f.append_line("short-1");
+    f.append_line("short-2");
+    f.append_line(big);
+    f.append_line("short-3");
+    f.append_line(big);
+    f.append_line(big);
+    f.append_line("short-4");
+    f.flush();
+
+    std::vector<std::string> want = {"short-1\nshort-2\n", big + "\n", "short-3\n", big + "\n", big + "\n",
+                                     "short-4\n"};
+    CHECK(history(path) == want);
+}
+
+TEST_CASE("log file starts a new file for the gap marker rather than take a full one past max_size") {
+    QuietLog quiet;
+    TempDir dir("pm-logfile");
+    std::int64_t now = 0;
+    const std::string sub = dir / "later";
+    const std::string path = sub + "/app.log";
+    LogFileOptions opts;
+    opts.max_size = 200;
+    opts.keep = 3;
+    LogFile f(path, opts, [&] { return now; });
+    REQUIRE(f.degraded());
+    f.append_line("lost");
+    f.flush();
+
+    REQUIRE(fs::create_directory(sub));
+    const std::string before(150, 'a');
+    std::ofstream(path) << before << "\n";  // 151 bytes: no room for the marker
+    now += 1000;
+    f.append_line("kept");
+    f.flush();
+    CHECK_FALSE(f.degraded());
+    CHECK(f.stats().rotations == 1);
+    CHECK(read_file(LogFile::rotated_name(path, 1)) == before + "\n");
+    std::string content = read_file(path);
+    CHECK(content.rfind("pmd: dropped 1 lines (5 bytes) ", 0) == 0);
+    CHECK(content.substr(first_line_size(content)) == "kept\n");
+    CHECK(content.size() <= 200);
 }
 
 }  // TEST_SUITE("logs")
