@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "daemon/supervisor/watcher.hpp"
+#include "loop_support.hpp"
 #include "temp_dir.hpp"
 
 using pm::sup::normal_ignore;
@@ -20,6 +21,7 @@ using pm::sup::normal_watch_path;
 using pm::sup::watch_ignored;
 using pm::sup::Watcher;
 using pm::sup::WatchOptions;
+using pm::test::run_until;
 using pm::test::TempDir;
 
 namespace {
@@ -27,22 +29,6 @@ namespace {
 void touch(const std::string& path) {
     std::ofstream out(path, std::ios::app);
     out << "x\n";
-}
-
-// Runs the loop until `pred` holds or `ms` pass; a 5 ms ticker keeps it turning.
-bool run_until(uv_loop_t* loop, const std::function<bool()>& pred, std::uint64_t ms) {
-    uv_timer_t ticker;
-    uv_timer_init(loop, &ticker);
-    uv_timer_start(&ticker, [](uv_timer_t*) {}, 5, 5);
-    std::uint64_t end = uv_now(loop) + ms;
-    bool held = pred();
-    while (!held && uv_now(loop) < end) {
-        uv_run(loop, UV_RUN_ONCE);
-        held = pred();
-    }
-    uv_close(reinterpret_cast<uv_handle_t*>(&ticker), nullptr);
-    uv_run(loop, UV_RUN_NOWAIT);
-    return held;
 }
 
 // The paths of the loop's active fs event handles: what is really watched.
