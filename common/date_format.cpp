@@ -1,10 +1,11 @@
-// DateFormat: moment.js-style tokens to text.
+// DateFormat: moment.js-style tokens to text, and text back to a time.
 #include "common/date_format.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 
 namespace pm {
@@ -21,6 +22,8 @@ constexpr std::string_view k_months[] = {"January", "February", "March",     "Ap
                                          "July",    "August",   "September", "October", "November", "December"};
 constexpr std::string_view k_weekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                            "Thursday", "Friday", "Saturday"};
+constexpr std::string_view k_ampm_upper[] = {"AM", "PM"};  // index: pm
+constexpr std::string_view k_ampm_lower[] = {"am", "pm"};
 
 // 1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st, 22nd, 23rd, ..., 31st.
 std::string_view ordinal_suffix(int n) {
@@ -35,7 +38,98 @@ std::string_view ordinal_suffix(int n) {
     }
 }
 
+// Reads `min` to `max` digits at line[pos] (greedy) and advances pos.
+std::optional<int> read_digits(std::string_view line, std::size_t& pos, std::size_t min, std::size_t max) {
+    std::size_t n = 0;
+    int v = 0;
+    while (n < max && pos + n < line.size() && line[pos + n] >= '0' && line[pos + n] <= '9') {
+        v = v * 10 + (line[pos + n] - '0');
+        ++n;
+    }
+    if (n < min) {
+        return std::nullopt;
+    }
+    pos += n;
+    return v;
+}
+
+// The index of the name at line[pos] among `names`, each cut to `len`
+// characters when len > 0 (MMM, ddd); advances pos.
+template <std::size_t N>
+std::optional<int> read_name(std::string_view line, std::size_t& pos, const std::string_view (&names)[N],
+                             std::size_t len) {
+    for (std::size_t i = 0; i < N; ++i) {
+        std::string_view name = len > 0 ? names[i].substr(0, len) : names[i];
+        if (line.substr(pos, name.size()) == name) {
+            pos += name.size();
+            return static_cast<int>(i);
+        }
+    }
+    return std::nullopt;
+}
+
+// "22nd" (Do): the day; advances pos.
+std::optional<int> read_ordinal(std::string_view line, std::size_t& pos) {
+    std::size_t p = pos;
+    auto d = read_digits(line, p, 1, 2);
+    if (!d || line.substr(p, 2) != ordinal_suffix(*d)) {
+        return std::nullopt;
+    }
+    pos = p + 2;
+    return d;
+}
+
+// "+07:00" (Z) or "+0700" (ZZ): seconds east of UTC; advances pos.
+std::optional<long> read_offset(std::string_view line, std::size_t& pos, bool colon) {
+    if (pos >= line.size() || (line[pos] != '+' && line[pos] != '-')) {
+        return std::nullopt;
+    }
+    long sign = line[pos] == '-' ? -1 : 1;
+    std::size_t p = pos + 1;
+    auto hours = read_digits(line, p, 2, 2);
+    if (hours && colon) {
+        hours = p < line.size() && line[p] == ':' ? (++p, hours) : std::nullopt;
+    }
+    auto minutes = hours ? read_digits(line, p, 2, 2) : std::nullopt;
+    if (!minutes) {
+        return std::nullopt;
+    }
+    pos = p;
+    return sign * (*hours * 3600L + *minutes * 60L);
+}
+
 }  // namespace
+
+// The fields read() found; -1 where the format has no token for one.
+struct DateFormat::Fields {
+    int year = -1, month = -1, day = -1, hour = -1, hour12 = -1, pm = -1, minute = -1, second = -1, millis = 0;
+    std::optional<long> offset;  // seconds east of UTC, from Z or ZZ
+
+    // Unix ms when the fields name one valid time; Feb 30 or a local time
+    // skipped by a DST change is none.
+    std::optional<std::int64_t> unix_ms() const {
+        int h = hour >= 0 ? hour : hour12 >= 1 && hour12 <= 12 && pm >= 0 ? hour12 % 12 + 12 * pm : -1;
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || h < 0 || h > 23 || minute < 0 ||
+            minute > 59 || second < 0 || second > 59) {
+            return std::nullopt;
+        }
+        std::tm tm{};
+        tm.tm_year = year - 1900;
+        tm.tm_mon = month - 1;
+        tm.tm_mday = day;
+        tm.tm_hour = h;
+        tm.tm_min = minute;
+        tm.tm_sec = second;
+        tm.tm_isdst = -1;
+        const std::tm want = tm;
+        std::time_t t = offset ? ::timegm(&tm) - *offset : std::mktime(&tm);  // both normalise tm
+        if (tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon || tm.tm_hour != want.tm_hour ||
+            tm.tm_min != want.tm_min) {
+            return std::nullopt;
+        }
+        return static_cast<std::int64_t>(t) * 1000 + millis;
+    }
+};
 
 Result<DateFormat> DateFormat::parse(std::string_view format) {
     if (format.empty() || format.size() > 128) {
@@ -125,6 +219,66 @@ void DateFormat::append(std::string& out, std::int64_t unix_ms) const {
             }
         }
     }
+}
+
+std::optional<std::int64_t> DateFormat::read(std::string_view line, std::size_t* prefix_len) const {
+    Fields f;
+    std::size_t pos = 0;
+    for (const Part& p : m_parts) {
+        if (!read_part(p, line, pos, f)) {
+            return std::nullopt;
+        }
+    }
+    auto ms = f.unix_ms();
+    if (ms && prefix_len != nullptr) {
+        *prefix_len = pos;
+    }
+    return ms;
+}
+
+bool DateFormat::read_part(const Part& p, std::string_view line, std::size_t& pos, Fields& f) {
+    auto set = [](int& field, std::optional<int> v) { return v ? (field = *v, true) : false; };
+    switch (p.token) {
+        case Token::literal:
+            if (line.substr(pos, p.literal.size()) != p.literal) {
+                return false;
+            }
+            pos += p.literal.size();
+            return true;
+        case Token::year4: return set(f.year, read_digits(line, pos, 4, 4));
+        case Token::year2: {  // moment's pivot: 69..99 are 1900s
+            auto yy = read_digits(line, pos, 2, 2);
+            return set(f.year, yy ? std::optional<int>(*yy + (*yy > 68 ? 1900 : 2000)) : std::nullopt);
+        }
+        case Token::month2: return set(f.month, read_digits(line, pos, 2, 2));
+        case Token::month: return set(f.month, read_digits(line, pos, 1, 2));
+        case Token::day2: return set(f.day, read_digits(line, pos, 2, 2));
+        case Token::day: return set(f.day, read_digits(line, pos, 1, 2));
+        case Token::hour2: return set(f.hour, read_digits(line, pos, 2, 2));
+        case Token::hour: return set(f.hour, read_digits(line, pos, 1, 2));
+        case Token::hour12_2: return set(f.hour12, read_digits(line, pos, 2, 2));
+        case Token::hour12: return set(f.hour12, read_digits(line, pos, 1, 2));
+        case Token::minute2: return set(f.minute, read_digits(line, pos, 2, 2));
+        case Token::minute: return set(f.minute, read_digits(line, pos, 1, 2));
+        case Token::second2: return set(f.second, read_digits(line, pos, 2, 2));
+        case Token::second: return set(f.second, read_digits(line, pos, 1, 2));
+        case Token::millis: return set(f.millis, read_digits(line, pos, 3, 3));
+        case Token::ampm_upper: return set(f.pm, read_name(line, pos, k_ampm_upper, 0));
+        case Token::ampm_lower: return set(f.pm, read_name(line, pos, k_ampm_lower, 0));
+        case Token::offset_colon:
+        case Token::offset:
+            f.offset = read_offset(line, pos, p.token == Token::offset_colon);
+            return f.offset.has_value();
+        case Token::month_name:
+        case Token::month_short: {
+            auto m = read_name(line, pos, k_months, p.token == Token::month_short ? 3 : 0);
+            return set(f.month, m ? std::optional<int>(*m + 1) : std::nullopt);
+        }
+        case Token::day_ordinal: return set(f.day, read_ordinal(line, pos));
+        case Token::weekday_name: return read_name(line, pos, k_weekdays, 0).has_value();
+        case Token::weekday_short: return read_name(line, pos, k_weekdays, 3).has_value();
+    }
+    return false;
 }
 
 }  // namespace pm

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,15 @@ public:
     // time is cached per second, so a burst of lines costs one localtime_r.
     void append(std::string& out, std::int64_t unix_ms) const;
 
+    // Pure. Reads back the time append() wrote at the start of `line`: unix
+    // ms, or nullopt when the line does not match the format or the format
+    // does not determine a time (it needs year, month, day, hour (HH or
+    // hh + A), minute and second; SSS is optional). Read as local time like
+    // append() writes it, unless Z or ZZ gives the offset; in the hour a DST
+    // change repeats, the earlier reading may be chosen. `prefix_len`, when
+    // given, gets the bytes matched.
+    std::optional<std::int64_t> read(std::string_view line, std::size_t* prefix_len = nullptr) const;
+
     const std::string& text() const { return m_text; }
 
 private:
@@ -39,6 +49,9 @@ private:
         Token token;
         std::string literal;
     };
+    struct Fields;  // what read() has found so far
+
+    static bool read_part(const Part& p, std::string_view line, std::size_t& pos, Fields& f);
 
     std::string m_text;
     std::vector<Part> m_parts;

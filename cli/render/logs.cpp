@@ -12,7 +12,11 @@
 namespace pm::cli {
 namespace {
 
-std::string format_ts(std::int64_t ms) {
+// "ts" is null for a line whose time is unknown (read back from a file
+// without a date prefix): dashes, never the epoch.
+std::string format_ts(const json& d) {
+    auto ts = d.find("ts");
+    std::int64_t ms = ts != d.end() && ts->is_number_integer() ? ts->get<std::int64_t>() : 0;
     if (ms <= 0) {
         return std::string(23, '-');
     }
@@ -75,7 +79,7 @@ void print_log_event(const json& ev, const LogPrintOptions& o) {
     }
     std::string line;
     if (o.timestamps) {
-        line = format_ts(d.value("ts", std::int64_t{0})) + " ";
+        line = format_ts(d) + " ";
     }
     line += fmt::format("{} | {}\n", prefix, text);
     write_all(1, line);

@@ -2,14 +2,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string_view>
 
+#include "common/date_format.hpp"
 #include "common/selector.hpp"
 #include "daemon/ipc/command_table.hpp"
-#include "daemon/ipc/views.hpp"
 #include "daemon/ipc/connection.hpp"
 #include "daemon/ipc/stream_events.hpp"
 #include "daemon/ipc/subscriptions.hpp"
+#include "daemon/ipc/views.hpp"
 #include "daemon/logs/file_tail.hpp"
 #include "daemon/logs/log_hub.hpp"
 #include "daemon/supervisor/process_table.hpp"
@@ -24,19 +27,28 @@ constexpr std::size_t k_backlog_budget = 3 * 1024 * 1024;
 struct BacklogLine {
     const logs::ChannelIdentity* who;
     LogRecord rec;
+    std::int64_t order_ms = 0;  // sort key: rec.ts_ms, or the time of the line before
 };
+
+// The time a file line's "<date>: " prefix records (LogChannel writes it
+// with the channel's date format), else k_ts_unknown.
+std::int64_t file_line_time(const std::optional<DateFormat>& date, std::string_view line) {
+    std::size_t len = 0;
+    auto ms = date ? date->read(line, &len) : std::nullopt;
+    return ms && *ms > 0 && line.substr(len, 2) == ": " ? *ms : k_ts_unknown;
+}
 
 // The last `n` lines of one channel for the wanted streams: the ring first,
 // then older lines from the files when the ring holds fewer.
-void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
-             std::set<std::string>& files_read, std::vector<BacklogLine>& out) {
+void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err, std::set<std::string>& files_read,
+             std::vector<BacklogLine>& out) {
     std::vector<BacklogLine> mine;
     std::size_t ring_count[2] = {0, 0};
     const auto& recs = ch.ring().records();
     for (auto it = recs.rbegin(); it != recs.rend() && mine.size() < n; ++it) {
         bool want = it->stream == LogStream::out ? want_out : want_err;
         if (want) {
-            mine.push_back(BacklogLine{&ch.who(), *it});
+            mine.push_back(BacklogLine{&ch.who(), *it, it->ts_ms});
             ++ring_count[it->stream == LogStream::out ? 0 : 1];
         }
     }
@@ -60,12 +72,15 @@ void collect(logs::LogChannel& ch, std::size_t n, bool want_out, bool want_err,
             } else {
                 lines.clear();
             }
+            // A line without a known time keeps its place after the one before.
             std::vector<BacklogLine> older;
+            std::int64_t order = 0;
             for (auto& l : lines) {
-                older.push_back(BacklogLine{&ch.who(), LogRecord{0, 0, s, false, std::move(l)}});
+                std::int64_t ts = file_line_time(ch.date(), l);
+                order = std::max(order, ts);
+                older.push_back(BacklogLine{&ch.who(), LogRecord{0, ts, s, false, std::move(l)}, order});
             }
-            mine.insert(mine.begin(), std::make_move_iterator(older.begin()),
-                        std::make_move_iterator(older.end()));
+            mine.insert(mine.begin(), std::make_move_iterator(older.begin()), std::make_move_iterator(older.end()));
         }
     }
     out.insert(out.end(), std::make_move_iterator(mine.begin()), std::make_move_iterator(mine.end()));
@@ -125,10 +140,9 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
             collect(*ch, static_cast<std::size_t>(*lines), want_out, want_err, files_read, backlog);
         }
     }
-    // Interleave by time (file lines, without a stamp, come first); keep the last N.
-    std::stable_sort(backlog.begin(), backlog.end(), [](const BacklogLine& a, const BacklogLine& b) {
-        return a.rec.ts_ms < b.rec.ts_ms;
-    });
+    // Interleave by time (file lines without a known time come first); keep the last N.
+    std::stable_sort(backlog.begin(), backlog.end(),
+                     [](const BacklogLine& a, const BacklogLine& b) { return a.order_ms < b.order_ms; });
     if (backlog.size() > static_cast<std::size_t>(*lines)) {
         backlog.erase(backlog.begin(), backlog.end() - *lines);
     }

@@ -12,8 +12,9 @@
 namespace pm::ipc {
 
 json log_event_data(const logs::ChannelIdentity& who, const LogRecord& r, bool b64) {
-    json data{{"id", who.id},       {"name", who.name},     {"index", who.index},
-              {"stream", to_string(r.stream)}, {"seq", r.seq}, {"ts", r.ts_ms}};
+    json data{{"id", who.id},       {"name", who.name},
+              {"index", who.index}, {"stream", to_string(r.stream)},
+              {"seq", r.seq},       {"ts", r.ts_ms == k_ts_unknown ? json(nullptr) : json(r.ts_ms)}};
     if (r.partial) {
         data["partial"] = true;
     }

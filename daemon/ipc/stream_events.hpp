@@ -12,6 +12,10 @@
 
 namespace pm::ipc {
 
+// A LogRecord's ts_ms when its time is unknown (a line read back from a file
+// without a date prefix); sent as "ts": null, never as the epoch.
+constexpr std::int64_t k_ts_unknown = 0;
+
 // Pure. One log line: instance, stream, seq, time and the text (`line`, or
 // the exact bytes as `data_b64`).
 json log_event_data(const logs::ChannelIdentity& who, const LogRecord& r, bool b64);

@@ -49,6 +49,7 @@ public:
     const ChannelIdentity& who() const { return m_who; }
     const LogRing& ring() const { return m_ring; }
     LogFile* file(LogStream s) const { return s == LogStream::out ? m_out.get() : m_err.get(); }
+    const std::optional<DateFormat>& date() const { return m_date; }  // the file lines' prefix
     std::uint64_t lines(LogStream s) const { return m_lines[idx(s)]; }
     std::uint64_t bytes(LogStream s) const { return m_bytes[idx(s)]; }
     json stats_json() const;

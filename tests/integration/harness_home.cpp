@@ -149,9 +149,11 @@ pid_t TempHome::start_pmd(const std::vector<std::string>& extra_args) {
     std::string err_path = file("pmd.stderr");
     int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     REQUIRE_MESSAGE(fd >= 0, "open " << err_path << ": " << std::strerror(errno));
-    std::vector<std::string> args{"--foreground"};
+    // Through pm_die_with_parent, which execs pmd in place (same pid): the
+    // kernel SIGKILLs pmd when this test process dies without a teardown.
+    std::vector<std::string> args{std::to_string(::getpid()), PMD_BIN, "--foreground"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    m_pmd = spawn_with_fds(PMD_BIN, args, env(m_opts.pmd_env), fd, fd);
+    m_pmd = spawn_with_fds(PM_DIE_WITH_PARENT, args, env(m_opts.pmd_env), fd, fd);
     ::close(fd);
     REQUIRE(m_pmd > 0);
     std::string exited;

@@ -49,6 +49,7 @@ public:
     std::vector<std::string> env(const std::vector<std::string>& extra = {}) const;
 
     // Starts `pmd --foreground` and waits until its socket answers a ping.
+    // pmd runs under pm_die_with_parent: it dies with this test process.
     pid_t start_pmd(const std::vector<std::string>& extra_args = {});
     // pid of the pmd this harness spawned and has not reaped yet, else -1.
     pid_t pmd_child() const { return m_pmd; }

@@ -2,25 +2,27 @@
 # Shell-level suite: pm as a script sees it. Exit codes, `pm --json` piped
 # through jq, polling loops with bounded retries.
 #
-# usage: scripting.sh PM PMD PM_TEST_CHILD
+# usage: scripting.sh PM PMD PM_TEST_CHILD PM_DIE_WITH_PARENT
 # Uses its own PM_HOME (mktemp); stops its pmd and removes the home on exit.
+# Its pmd dies with it (pm_die_with_parent) even when it is killed outright.
 # Exits non-zero with a message on the first failed check.
 set -u -o pipefail
 
-if [ $# -ne 3 ]; then
-    echo "usage: $0 PM PMD PM_TEST_CHILD" >&2
+if [ $# -ne 4 ]; then
+    echo "usage: $0 PM PMD PM_TEST_CHILD PM_DIE_WITH_PARENT" >&2
     exit 2
 fi
 PM=$1
 PMD=$2
 CHILD=$3
+DIE_WITH_PARENT=$4
 
 fail() {
     echo "scripting.sh: FAIL: $*" >&2
     exit 1
 }
 
-for bin in "$PM" "$PMD" "$CHILD"; do
+for bin in "$PM" "$PMD" "$CHILD" "$DIE_WITH_PARENT"; do
     [ -x "$bin" ] || fail "$bin is not an executable"
 done
 command -v jq >/dev/null || fail "jq is not installed"
@@ -118,6 +120,24 @@ jqcheck '.ok == false and .error.code == "unreachable" and (.error.message | typ
 run 0 "$PMD"
 run 0 "$PM" --no-autostart ping
 grep -q pong "$OUT" || fail "pm ping printed: $(cat "$OUT")"
+
+# The rest talks to a foreground pmd that the kernel kills when this script
+# dies, even by SIGKILL (no EXIT trap then): the detached one would outlive it.
+detached=$(cat "$PM_HOME/pmd.pid")
+run 0 "$PM" --no-autostart kill
+# It has released its lock once it is a zombie: whoever inherited it (init)
+# may be slow to reap it.
+for _ in $(seq 1 100); do
+    state=$(sed 's/.*) \(.\).*/\1/' "/proc/$detached/stat" 2>/dev/null) || break
+    [ "$state" = Z ] && break
+    sleep 0.05
+done
+"$DIE_WITH_PARENT" $$ "$PMD" --foreground </dev/null >"$PM_HOME/.pmd-stderr" 2>&1 &
+for _ in $(seq 1 200); do
+    "$PM" --no-autostart ping >/dev/null 2>&1 && break
+    sleep 0.05
+done
+run 0 "$PM" --no-autostart ping
 
 run 0 "$PM" --no-autostart --json list
 jqcheck '.processes == []'
