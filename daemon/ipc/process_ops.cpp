@@ -64,6 +64,7 @@ bool any_running(const sup::App& app) {
 // A user's out_file/err_file inside PM_HOME could be pmd.lock, dump.json,
 // pmd.log or another app's log file, which rotation would rename and flush
 // would truncate: refused. Both sides are compared after realpath().
+// Blocks the loop: weakly_canonical path lookups, a few per start.
 Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) {
     auto real = [](const std::string& p) {
         std::error_code ec;
