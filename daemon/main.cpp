@@ -177,11 +177,14 @@ void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
     app.add_flag("--foreground,-f", opts.foreground, "stay in the foreground (tests, containers, systemd)");
     app.add_option("--home", opts.home, "state directory (default: $PM_HOME, else ~/.pm)");
     app.add_option("--max-connections", opts.daemon.server.max_connections, "concurrent clients")
-        ->capture_default_str()->check(CLI::Range(1, 65536));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65536));
     app.add_option("--max-processes", opts.daemon.table.max_instances, "managed instances")
-        ->capture_default_str()->check(CLI::Range(1, 1000000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
     app.add_option("--max-followers", opts.daemon.max_followers, "concurrent log followers")
-        ->capture_default_str()->check(CLI::Range(1, 1000000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
     app.add_option("--client-timeout", raw.client_timeout,
                    "disconnect a client without a complete request for this long (0: never)")
         ->capture_default_str();
@@ -190,7 +193,8 @@ void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
                    "also rotate every log file on this cron schedule, e.g. \"0 0 * * *\" (daily)");
     app.add_flag("--resurrect", opts.resurrect, "start the saved process list (pm save) once running");
     app.add_option("--log-level", opts.level, "debug, info, warn or error")
-        ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+        ->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
 }
 
@@ -254,8 +258,8 @@ pm::LogLevel log_level(const std::string& level) {
 // Opens pmd's log, takes the lock, clears what a killed pmd left and runs
 // the Daemon until it stops; returns pmd's exit code. Throws Fatal.
 int run_daemon(const pm::Paths& paths, const StartUp& opts, int& report_fd) {
-    pm::UniqueFd log_fd(::open(paths.daemon_log().c_str(),
-                               O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    pm::UniqueFd log_fd(
+        ::open(paths.daemon_log().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     pm::log_init(log_fd.get(), log_level(opts.level), paths.daemon_log(), pm::k_daemon_log_max);
     pm::UniqueFd lock = take_lock(paths);
     write_pid(paths);

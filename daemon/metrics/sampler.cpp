@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "daemon/log.hpp"
@@ -56,9 +56,9 @@ struct Sampler::GroupSum {
 };
 
 json to_json(const Sample& s) {
-    return json{{"ts", s.ts_ms},           {"cpu", std::round(s.cpu_pct * 10) / 10.0},
-                {"memory", s.rss_bytes},   {"threads", s.threads},
-                {"fds", s.fds},            {"processes", s.processes}};
+    return json{{"ts", s.ts_ms},         {"cpu", std::round(s.cpu_pct * 10) / 10.0},
+                {"memory", s.rss_bytes}, {"threads", s.threads},
+                {"fds", s.fds},          {"processes", s.processes}};
 }
 
 Sampler::Sampler(uv_loop_t* loop, SamplerOptions opts, TargetsFn targets, OverLimitFn over_limit)
@@ -94,9 +94,9 @@ void Sampler::tick() {
     bool count_fds_now = m_stats.ticks % k_fd_every == 0;
     std::vector<GroupSum> sums(targets.size());
     std::uint64_t scanned = targets.empty() ? 0 : scan_proc(targets, count_fds_now, sums);
-    Now now{mono_us(CLOCK_MONOTONIC), std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count()};
+    Now now{mono_us(CLOCK_MONOTONIC),
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count()};
     for (std::size_t i = 0; i < targets.size(); ++i) {
         if (sums[i].leader_seen) {  // else the leader exited between the table and /proc
             record(targets[i], sums[i], now, count_fds_now);
@@ -122,8 +122,7 @@ void Sampler::forget_gone(const std::vector<Target>& targets) {
     }
 }
 
-std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_fds_now,
-                                 std::vector<GroupSum>& sums) {
+std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_fds_now, std::vector<GroupSum>& sums) {
     std::unordered_map<int, std::size_t> by_pgid;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         by_pgid.emplace(targets[i].pid, i);
@@ -177,8 +176,8 @@ void Sampler::record(const Target& t, const GroupSum& g, Now now, bool count_fds
     smp.ts_ms = now.wall_ms;
     if (!inserted && now.mono_us > s.last_mono_us && g.ticks >= s.last_ticks) {
         double secs = static_cast<double>(now.mono_us - s.last_mono_us) / 1e6;
-        smp.cpu_pct = static_cast<float>(static_cast<double>(g.ticks - s.last_ticks) /
-                                         static_cast<double>(m_clk_tck) / secs * 100.0);
+        smp.cpu_pct = static_cast<float>(static_cast<double>(g.ticks - s.last_ticks) / static_cast<double>(m_clk_tck) /
+                                         secs * 100.0);
     }
     smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
     smp.threads = g.threads;

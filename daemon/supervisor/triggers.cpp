@@ -83,11 +83,10 @@ void Triggers::sync_watcher(AppTriggers& app) {
     if (app.watcher && app.watcher->options() == opts) {
         return;
     }
-    app.watcher = std::make_unique<Watcher>(
-        m_loop, std::move(opts),
-        [this, name = s.name()](const std::string& path, std::size_t) {
-            restart_app(name, RestartReason::watch, path + " changed");
-        });
+    app.watcher = std::make_unique<Watcher>(m_loop, std::move(opts),
+                                            [this, name = s.name()](const std::string& path, std::size_t) {
+                                                restart_app(name, RestartReason::watch, path + " changed");
+                                            });
 }
 
 void Triggers::sync_cron(AppTriggers& app) {
