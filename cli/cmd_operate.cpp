@@ -3,6 +3,7 @@
 
 #include "cli/command_table.hpp"
 #include "common/process_state.hpp"
+#include "common/start_options.hpp"
 #include "common/units.hpp"
 
 namespace pm::cli {
@@ -43,7 +44,9 @@ Bound define_scale(CLI::App& sub) {
     auto name = std::make_shared<std::string>();
     auto instances = std::make_shared<int>(1);
     sub.add_option("name", *name, "process name")->required();
-    sub.add_option("instances", *instances, "instances wanted")->required()->check(CLI::Range(1, 1024));
+    sub.add_option("instances", *instances, "instances wanted")
+        ->required()
+        ->check(CLI::Range(std::int64_t{1}, pm::k_max_instances));
     return Bound{[name, instances](const GlobalOptions&) -> Result<json> {
                      return json{{"name", *name}, {"instances", *instances}};
                  },

@@ -48,7 +48,7 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
             for (auto* inst : m_table->all()) {
                 if (auto pid = inst->pid()) {
                     targets.push_back(metrics::Target{inst->id(), *pid,
-                                                      static_cast<std::uint64_t>(inst->spec().max_memory)});
+                                                      static_cast<std::uint64_t>(inst->spec().options.max_memory)});
                 }
             }
             return targets;

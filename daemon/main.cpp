@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "common/cron.hpp"
 #include "common/fd.hpp"
@@ -156,36 +157,79 @@ std::string default_config_path(int argc, char** argv) {
     return home + "/pmd.conf";
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    CLI::App app{"pmd: the pm process manager daemon"};
+// What pmd's flags and pmd.conf ask for.
+struct StartUp {
     bool foreground = false;
     std::string home;
-    pm::DaemonOptions opts;
+    pm::DaemonOptions daemon;
     std::string level = "info";
-    app.add_flag("--foreground,-f", foreground, "stay in the foreground (tests, containers, systemd)");
-    app.add_option("--home", home, "state directory (default: $PM_HOME, else ~/.pm)");
-    app.add_option("--max-connections", opts.server.max_connections, "concurrent clients")
-        ->capture_default_str()->check(CLI::Range(1, 65536));
-    app.add_option("--max-processes", opts.table.max_instances, "managed instances")
-        ->capture_default_str()->check(CLI::Range(1, 1000000));
-    app.add_option("--max-followers", opts.max_followers, "concurrent log followers")
-        ->capture_default_str()->check(CLI::Range(1, 1000000));
+    bool resurrect = false;
+};
+
+// The flags whose text is parsed after CLI11 has read them.
+struct RawFlags {
     std::string client_timeout = "60s";
-    app.add_option("--client-timeout", client_timeout,
+    std::string sample_interval = "1s";
+    std::string log_rotate_cron;
+};
+
+void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
+    app.add_flag("--foreground,-f", opts.foreground, "stay in the foreground (tests, containers, systemd)");
+    app.add_option("--home", opts.home, "state directory (default: $PM_HOME, else ~/.pm)");
+    app.add_option("--max-connections", opts.daemon.server.max_connections, "concurrent clients")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65536));
+    app.add_option("--max-processes", opts.daemon.table.max_instances, "managed instances")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--max-followers", opts.daemon.max_followers, "concurrent log followers")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--client-timeout", raw.client_timeout,
                    "disconnect a client without a complete request for this long (0: never)")
         ->capture_default_str();
-    std::string sample_interval = "1s";
-    app.add_option("--sample-interval", sample_interval, "metrics sampling interval")->capture_default_str();
-    std::string log_rotate_cron;
-    app.add_option("--log-rotate-cron", log_rotate_cron,
+    app.add_option("--sample-interval", raw.sample_interval, "metrics sampling interval")->capture_default_str();
+    app.add_option("--log-rotate-cron", raw.log_rotate_cron,
                    "also rotate every log file on this cron schedule, e.g. \"0 0 * * *\" (daily)");
-    bool resurrect = false;
-    app.add_flag("--resurrect", resurrect, "start the saved process list (pm save) once running");
-    app.add_option("--log-level", level, "debug, info, warn or error")
-        ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    app.add_flag("--resurrect", opts.resurrect, "start the saved process list (pm save) once running");
+    app.add_option("--log-level", opts.level, "debug, info, warn or error")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
     app.set_version_flag("--version", std::string("pmd ") + PM_VERSION);
+}
+
+// Parses the flags CLI11 kept as text into `opts`; false (with a message on
+// stderr) when one is not valid.
+bool apply_raw_flags(const RawFlags& raw, StartUp& opts) {
+    if (auto ms = pm::parse_duration_ms(raw.sample_interval); !ms || *ms < 10) {
+        std::cerr << "pmd: --sample-interval must be a duration of at least 10ms\n";
+        return false;
+    } else {
+        opts.daemon.sampler.interval_ms = *ms;
+    }
+    if (auto ms = pm::parse_duration_ms(raw.client_timeout); !ms) {
+        std::cerr << "pmd: --client-timeout must be a duration such as 60s\n";
+        return false;
+    } else {
+        opts.daemon.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
+    }
+    if (!raw.log_rotate_cron.empty()) {
+        auto rule = pm::parse_cron_rule(raw.log_rotate_cron);
+        if (!rule) {
+            std::cerr << "pmd: --log-rotate-cron: " << rule.error().message << "\n";
+            return false;
+        }
+        opts.daemon.log_rotate_cron = std::move(*rule);
+    }
+    return true;
+}
+
+// Reads the command line, then pmd.conf. Returns the exit code when pmd
+// stops here (--help, --version, a usage error), else nothing.
+std::optional<int> parse_options(int argc, char** argv, StartUp& opts) {
+    CLI::App app{"pmd: the pm process manager daemon"};
+    RawFlags raw;
+    add_flags(app, opts, raw);
     // Settings file: CLI11 reads INI/TOML whose keys are the long option
     // names (`resurrect = true`, `max-processes = 2000`); flags on the
     // command line win. Optional unless named with --config.
@@ -198,28 +242,61 @@ int main(int argc, char** argv) {
         int rc = app.exit(e);
         return rc == 0 ? 0 : pm::k_exit_usage;
     }
-    if (auto ms = pm::parse_duration_ms(sample_interval); !ms || *ms < 10) {
-        std::cerr << "pmd: --sample-interval must be a duration of at least 10ms\n";
+    if (!apply_raw_flags(raw, opts)) {
         return pm::k_exit_usage;
-    } else {
-        opts.sampler.interval_ms = *ms;
     }
-    if (auto ms = pm::parse_duration_ms(client_timeout); !ms) {
-        std::cerr << "pmd: --client-timeout must be a duration such as 60s\n";
-        return pm::k_exit_usage;
-    } else {
-        opts.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
-    }
-    if (!log_rotate_cron.empty()) {
-        auto rule = pm::parse_cron_rule(log_rotate_cron);
-        if (!rule) {
-            std::cerr << "pmd: --log-rotate-cron: " << rule.error().message << "\n";
-            return pm::k_exit_usage;
+    return std::nullopt;
+}
+
+pm::LogLevel log_level(const std::string& level) {
+    return level == "debug"   ? pm::LogLevel::debug
+           : level == "warn"  ? pm::LogLevel::warn
+           : level == "error" ? pm::LogLevel::error
+                              : pm::LogLevel::info;
+}
+
+// Opens pmd's log, takes the lock, clears what a killed pmd left and runs
+// the Daemon until it stops; returns pmd's exit code. Throws Fatal.
+int run_daemon(const pm::Paths& paths, const StartUp& opts, int& report_fd) {
+    pm::UniqueFd log_fd(
+        ::open(paths.daemon_log().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    pm::log_init(log_fd.get(), log_level(opts.level), paths.daemon_log(), pm::k_daemon_log_max);
+    pm::UniqueFd lock = take_lock(paths);
+    write_pid(paths);
+    // Children of a previous pmd that was killed (SIGKILL, OOM) still run:
+    // stop them first, so a resurrect does not run any service twice.
+    pm::store::stop_leftover_groups(paths.live(), 3000);
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    rlim_t nofile = pm::sup::raise_nofile_limit();
+    PM_LOG(info, "open-file limit {} (children get {})", nofile, pm::sup::original_nofile_limit().rlim_cur);
+    int exit_code = 0;
+    {
+        pm::Daemon daemon(paths, opts.daemon);
+        if (auto ok = daemon.start(); !ok) {
+            throw Fatal(ok.error().message);
         }
-        opts.log_rotate_cron = std::move(*rule);
+        PM_LOG(info, "pmd {} started in {} (pid {})", PM_VERSION, paths.home, getpid());
+        if (opts.resurrect) {
+            daemon.resurrect();
+        }
+        report(report_fd, "ok");
+        exit_code = daemon.run();
     }
-    if (!home.empty()) {
-        ::setenv("PM_HOME", home.c_str(), 1);
+    ::unlink(paths.sock().c_str());
+    ::unlink(paths.pid().c_str());
+    PM_LOG(info, "pmd stopped");
+    return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    StartUp opts;
+    if (auto rc = parse_options(argc, argv, opts)) {
+        return *rc;
+    }
+    if (!opts.home.empty()) {
+        ::setenv("PM_HOME", opts.home.c_str(), 1);
     }
     std::signal(SIGPIPE, SIG_IGN);
     ::umask(077);
@@ -227,44 +304,12 @@ int main(int argc, char** argv) {
     int report_fd = -1;
     try {
         prepare_home(paths);
-        if (!foreground) {
+        if (!opts.foreground) {
             if (int rc = detach(report_fd); rc >= 0) {
                 return rc;
             }
         }
-        pm::UniqueFd log_fd(::open(paths.daemon_log().c_str(),
-                                   O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        pm::LogLevel min = level == "debug"  ? pm::LogLevel::debug
-                           : level == "warn" ? pm::LogLevel::warn
-                           : level == "error" ? pm::LogLevel::error
-                                              : pm::LogLevel::info;
-        pm::log_init(log_fd.get(), min, paths.daemon_log(), pm::k_daemon_log_max);
-        pm::UniqueFd lock = take_lock(paths);
-        write_pid(paths);
-        // Children of a previous pmd that was killed (SIGKILL, OOM) still run:
-        // stop them first, so a resurrect does not run any service twice.
-        pm::store::stop_leftover_groups(paths.live(), 3000);
-        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-        rlim_t nofile = pm::sup::raise_nofile_limit();
-        PM_LOG(info, "open-file limit {} (children get {})", nofile,
-               pm::sup::original_nofile_limit().rlim_cur);
-        int exit_code = 0;
-        {
-            pm::Daemon daemon(paths, opts);
-            if (auto ok = daemon.start(); !ok) {
-                throw Fatal(ok.error().message);
-            }
-            PM_LOG(info, "pmd {} started in {} (pid {})", PM_VERSION, paths.home, getpid());
-            if (resurrect) {
-                daemon.resurrect();
-            }
-            report(report_fd, "ok");
-            exit_code = daemon.run();
-        }
-        ::unlink(paths.sock().c_str());
-        ::unlink(paths.pid().c_str());
-        PM_LOG(info, "pmd stopped");
-        return exit_code;
+        return run_daemon(paths, opts, report_fd);
     } catch (const Fatal& e) {
         fail_start_up(report_fd, e.what());
         return e.exit_code;

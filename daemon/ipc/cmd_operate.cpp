@@ -15,7 +15,7 @@ json app_json(const Services& svc, const sup::App& app) {
     for (const auto& i : app.instances) {
         arr.push_back(instance_json(svc, *i));
     }
-    return json{{"name", app.spec->name}, {"instances", arr}};
+    return json{{"name", app.spec->name()}, {"instances", arr}};
 }
 
 }  // namespace

@@ -255,7 +255,7 @@ Result<json> handle_show(CommandContext& ctx, const json& args) {
     const auto& spec = (*sel)[0]->spec();
     json j = spec.to_json();
     j["env"] = sup::strings_of(spec.env);
-    if (const auto* watcher = ctx.svc.table.watcher(spec.name)) {
+    if (const auto* watcher = ctx.svc.table.watcher(spec.name())) {
         j["watch_status"] = watcher->stats_json();
     }
     json insts = instances_json(ctx.svc, *sel);
@@ -293,7 +293,7 @@ Result<json> handle_env(CommandContext& ctx, const json& args) {
             auto eq = kv.find('=');
             env[kv.substr(0, eq)] = eq == std::string::npos ? "" : kv.substr(eq + 1);
         }
-        out.push_back(json{{"name", inst->spec().name}, {"id", inst->id()}, {"index", inst->index()}, {"env", env}});
+        out.push_back(json{{"name", inst->spec().name()}, {"id", inst->id()}, {"index", inst->index()}, {"env", env}});
     }
     return json{{"processes", out}};
 }

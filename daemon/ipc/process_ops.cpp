@@ -53,7 +53,7 @@ json started_json(Services& svc, const sup::App& app, std::string_view action) {
     for (const auto& inst : app.instances) {
         arr.push_back(instance_json(svc, *inst));
     }
-    return json{{"name", app.spec->name}, {"action", action}, {"instances", arr}};
+    return json{{"name", app.spec->name()}, {"action", action}, {"instances", arr}};
 }
 
 bool any_running(const sup::App& app) {
@@ -64,6 +64,7 @@ bool any_running(const sup::App& app) {
 // A user's out_file/err_file inside PM_HOME could be pmd.lock, dump.json,
 // pmd.log or another app's log file, which rotation would rename and flush
 // would truncate: refused. Both sides are compared after realpath().
+// Blocks the loop: weakly_canonical path lookups, a few per start.
 Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) {
     auto real = [](const std::string& p) {
         std::error_code ec;
@@ -165,7 +166,7 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
     }
     std::vector<std::pair<sup::App*, std::shared_ptr<sup::ProcessSpec>>> updates;
     for (auto* inst : instances) {
-        sup::App* app = svc.table.find_app(inst->spec().name);
+        sup::App* app = svc.table.find_app(inst->spec().name());
         if (app == nullptr || std::any_of(updates.begin(), updates.end(), [&](const auto& u) { return u.first == app; })) {
             continue;
         }
@@ -175,14 +176,14 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
         } else {
             // The old base holds the old explicit values too: drop them, so
             // that a key the new env leaves out is really gone.
-            for (const auto& k : app->spec->env_keys) {
+            for (const auto& [k, v] : app->spec->options.env) {
                 args["env_base"].erase(k);
             }
         }
         if (new_env != nullptr) {
             args["env"] = *new_env;
         }
-        auto spec = sup::spec_from_json(args, app->spec->name, svc.pool, sup::SpecOptions{.require_paths = false});
+        auto spec = sup::spec_from_json(args, app->spec->name(), svc.pool, sup::SpecOptions{.require_paths = false});
         if (!spec) {
             return spec.error();
         }
@@ -198,7 +199,7 @@ json dump_json(Services& svc) {
     json apps = json::array();
     std::vector<std::string> seen;
     for (auto* inst : svc.table.all()) {
-        const std::string& name = inst->spec().name;
+        const std::string& name = inst->spec().name();
         if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
             continue;
         }

@@ -11,6 +11,7 @@ namespace pm::logs {
 
 // The last `n` lines of path, then path.1, ... path.K (oldest first in the
 // result), reading at most `max_bytes`.
+// Blocks the loop: file reads, at most `max_bytes` (3 MiB for a logs request).
 std::vector<std::string> tail_lines(const std::string& path, int keep, std::size_t n,
                                     std::size_t max_bytes);
 

@@ -36,6 +36,8 @@ public:
     LogHub(uv_loop_t* loop, std::string logs_dir, HubLimits limits, LineSink& sink);
     ~LogHub();
 
+    // Opens the channel of one instance, its files named by `opts`.
+    // Blocks the loop: a stat of each custom log file, a few per start.
     LogChannel& open_channel(const ChannelIdentity& who, std::size_t instances, const LogOptions& opts);
     void close_channel(std::uint64_t id);
     LogChannel* channel(std::uint64_t id);

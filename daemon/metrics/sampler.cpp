@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <unordered_map>
 
 #include "daemon/log.hpp"
@@ -43,7 +43,9 @@ std::uint32_t count_fds(int pid) {
 
 constexpr std::uint64_t k_fd_every = 5;
 
-struct GroupSum {
+}  // namespace
+
+struct Sampler::GroupSum {
     std::uint64_t ticks = 0;
     std::uint64_t rss_pages = 0;
     std::uint32_t threads = 0;
@@ -53,12 +55,10 @@ struct GroupSum {
     bool leader_seen = false;
 };
 
-}  // namespace
-
 json to_json(const Sample& s) {
-    return json{{"ts", s.ts_ms},           {"cpu", std::round(s.cpu_pct * 10) / 10.0},
-                {"memory", s.rss_bytes},   {"threads", s.threads},
-                {"fds", s.fds},            {"processes", s.processes}};
+    return json{{"ts", s.ts_ms},         {"cpu", std::round(s.cpu_pct * 10) / 10.0},
+                {"memory", s.rss_bytes}, {"threads", s.threads},
+                {"fds", s.fds},          {"processes", s.processes}};
 }
 
 Sampler::Sampler(uv_loop_t* loop, SamplerOptions opts, TargetsFn targets, OverLimitFn over_limit)
@@ -88,98 +88,18 @@ void Sampler::tick() {
     std::int64_t wall0 = mono_us(CLOCK_MONOTONIC);
     std::int64_t cpu0 = mono_us(CLOCK_THREAD_CPUTIME_ID);
     std::vector<Target> targets = m_targets();
-    // Forget instances that are gone or no longer running: history is freed.
-    std::unordered_map<int, std::size_t> by_pgid;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        by_pgid.emplace(targets[i].pid, i);
-    }
-    for (auto it = m_state.begin(); it != m_state.end();) {
-        bool live = false;
-        for (const auto& t : targets) {
-            live = live || t.id == it->first;
-        }
-        it = live ? std::next(it) : m_state.erase(it);
-    }
-    std::vector<GroupSum> sums(targets.size());
+    forget_gone(targets);
     // Counting fds means a directory read per process: every 5th tick only,
     // the samples in between repeat the last count.
     bool count_fds_now = m_stats.ticks % k_fd_every == 0;
-    std::uint64_t scanned = 0;
-    if (!targets.empty()) {
-        DIR* d = opendir("/proc");
-        while (d != nullptr) {
-            dirent* e = readdir(d);
-            if (e == nullptr) {
-                break;
-            }
-            if (e->d_name[0] < '0' || e->d_name[0] > '9') {
-                continue;
-            }
-            auto st = read_proc_stat(std::atoi(e->d_name));
-            if (!st) {
-                continue;  // exited meanwhile
-            }
-            ++scanned;
-            auto hit = by_pgid.find(st->pgrp);
-            if (hit == by_pgid.end()) {
-                continue;
-            }
-            GroupSum& g = sums[hit->second];
-            g.ticks += st->utime + st->stime;
-            g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
-            g.threads += static_cast<std::uint32_t>(st->threads);
-            if (count_fds_now) {
-                g.fds += count_fds(st->pid);
-            }
-            ++g.processes;
-            if (st->pid == st->pgrp) {
-                g.leader_seen = true;
-                g.leader_start = st->starttime;
-            }
-        }
-        if (d != nullptr) {
-            closedir(d);
-        }
-    }
-    std::int64_t now_mono = mono_us(CLOCK_MONOTONIC);
-    std::int64_t now_wall = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+    std::vector<GroupSum> sums(targets.size());
+    std::uint64_t scanned = targets.empty() ? 0 : scan_proc(targets, count_fds_now, sums);
+    Now now{mono_us(CLOCK_MONOTONIC),
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count()};
     for (std::size_t i = 0; i < targets.size(); ++i) {
-        const Target& t = targets[i];
-        const GroupSum& g = sums[i];
-        if (!g.leader_seen) {
-            continue;  // the leader exited between the table and /proc
-        }
-        auto [it, inserted] = m_state.try_emplace(t.id, m_opts.history);
-        PerInstance& s = it->second;
-        if (!inserted && (s.pid != t.pid || s.leader_start != g.leader_start)) {
-            s = PerInstance(m_opts.history);  // a new run (or a recycled pid): start over
-            inserted = true;
-        }
-        Sample smp;
-        smp.ts_ms = now_wall;
-        if (!inserted && now_mono > s.last_mono_us && g.ticks >= s.last_ticks) {
-            double secs = static_cast<double>(now_mono - s.last_mono_us) / 1e6;
-            smp.cpu_pct = static_cast<float>(static_cast<double>(g.ticks - s.last_ticks) /
-                                             static_cast<double>(m_clk_tck) / secs * 100.0);
-        }
-        smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
-        smp.threads = g.threads;
-        smp.fds = count_fds_now || s.history.empty() ? g.fds : s.history.newest().fds;
-        smp.processes = g.processes;
-        s.pid = t.pid;
-        s.leader_start = g.leader_start;
-        s.last_ticks = g.ticks;
-        s.last_mono_us = now_mono;
-        s.history.push(smp);
-        if (t.max_memory > 0 && smp.rss_bytes > t.max_memory) {
-            if (++s.over_limit >= m_opts.memory_window) {
-                s.over_limit = 0;
-                m_over_limit(t.id, smp.rss_bytes, t.max_memory);
-            }
-        } else {
-            s.over_limit = 0;
+        if (sums[i].leader_seen) {  // else the leader exited between the table and /proc
+            record(targets[i], sums[i], now, count_fds_now);
         }
     }
     ++m_stats.ticks;
@@ -189,6 +109,96 @@ void Sampler::tick() {
     m_stats.total_tick_cpu_us += m_stats.last_tick_cpu_us;
     if (m_on_tick) {
         m_on_tick();
+    }
+}
+
+void Sampler::forget_gone(const std::vector<Target>& targets) {
+    for (auto it = m_state.begin(); it != m_state.end();) {
+        bool live = false;
+        for (const auto& t : targets) {
+            live = live || t.id == it->first;
+        }
+        it = live ? std::next(it) : m_state.erase(it);
+    }
+}
+
+std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_fds_now, std::vector<GroupSum>& sums) {
+    std::unordered_map<int, std::size_t> by_pgid;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        by_pgid.emplace(targets[i].pid, i);
+    }
+    std::uint64_t scanned = 0;
+    DIR* d = opendir("/proc");
+    while (d != nullptr) {
+        dirent* e = readdir(d);
+        if (e == nullptr) {
+            break;
+        }
+        if (e->d_name[0] < '0' || e->d_name[0] > '9') {
+            continue;
+        }
+        auto st = read_proc_stat(std::atoi(e->d_name));
+        if (!st) {
+            continue;  // exited meanwhile
+        }
+        ++scanned;
+        auto hit = by_pgid.find(st->pgrp);
+        if (hit == by_pgid.end()) {
+            continue;
+        }
+        GroupSum& g = sums[hit->second];
+        g.ticks += st->utime + st->stime;
+        g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
+        g.threads += static_cast<std::uint32_t>(st->threads);
+        if (count_fds_now) {
+            g.fds += count_fds(st->pid);
+        }
+        ++g.processes;
+        if (st->pid == st->pgrp) {
+            g.leader_seen = true;
+            g.leader_start = st->starttime;
+        }
+    }
+    if (d != nullptr) {
+        closedir(d);
+    }
+    return scanned;
+}
+
+void Sampler::record(const Target& t, const GroupSum& g, Now now, bool count_fds_now) {
+    auto [it, inserted] = m_state.try_emplace(t.id, m_opts.history);
+    PerInstance& s = it->second;
+    if (!inserted && (s.pid != t.pid || s.leader_start != g.leader_start)) {
+        s = PerInstance(m_opts.history);  // a new run (or a recycled pid): start over
+        inserted = true;
+    }
+    Sample smp;
+    smp.ts_ms = now.wall_ms;
+    if (!inserted && now.mono_us > s.last_mono_us && g.ticks >= s.last_ticks) {
+        double secs = static_cast<double>(now.mono_us - s.last_mono_us) / 1e6;
+        smp.cpu_pct = static_cast<float>(static_cast<double>(g.ticks - s.last_ticks) / static_cast<double>(m_clk_tck) /
+                                         secs * 100.0);
+    }
+    smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
+    smp.threads = g.threads;
+    smp.fds = count_fds_now || s.history.empty() ? g.fds : s.history.newest().fds;
+    smp.processes = g.processes;
+    s.pid = t.pid;
+    s.leader_start = g.leader_start;
+    s.last_ticks = g.ticks;
+    s.last_mono_us = now.mono_us;
+    s.history.push(smp);
+    check_limit(t, s, smp.rss_bytes);
+}
+
+void Sampler::check_limit(const Target& t, PerInstance& s, std::uint64_t rss) {
+    if (t.max_memory > 0 && rss > t.max_memory) {
+        if (++s.over_limit >= m_opts.memory_window) {
+            s.over_limit = 0;
+            m_over_limit(t.id, rss, t.max_memory);
+        }
+    } else {
+        s.over_limit = 0;
     }
 }
 

@@ -18,12 +18,12 @@
 namespace pm::metrics {
 
 struct Sample {
-    std::int64_t ts_ms = 0;        // wall clock
-    float cpu_pct = 0;             // of one core, over the last interval
+    std::int64_t ts_ms = 0;  // wall clock
+    float cpu_pct = 0;       // of one core, over the last interval
     std::uint64_t rss_bytes = 0;
     std::uint32_t threads = 0;
     std::uint32_t fds = 0;
-    std::uint32_t processes = 0;   // in the group
+    std::uint32_t processes = 0;  // in the group
 };
 
 json to_json(const Sample& s);
@@ -37,8 +37,8 @@ struct Target {
 
 struct SamplerOptions {
     std::int64_t interval_ms = 1000;
-    std::size_t history = 60;          // samples kept per instance
-    int memory_window = 3;             // consecutive samples over the limit
+    std::size_t history = 60;  // samples kept per instance
+    int memory_window = 3;     // consecutive samples over the limit
 };
 
 struct SamplerStats {
@@ -80,7 +80,22 @@ private:
         explicit PerInstance(std::size_t n) : history(n) {}
     };
 
+    struct GroupSum;  // one process group's totals in a /proc pass
+    struct Now {
+        std::int64_t mono_us = 0;
+        std::int64_t wall_ms = 0;
+    };
+
     static void timer_cb(uv_timer_t* t) noexcept;
+    // Drops the history of instances no longer among the targets.
+    void forget_gone(const std::vector<Target>& targets);
+    // Reads /proc once, summing each target's process group into `sums`;
+    // returns how many processes were read.
+    std::uint64_t scan_proc(const std::vector<Target>& targets, bool count_fds_now, std::vector<GroupSum>& sums);
+    // Turns one group's sums into a sample in the instance's history.
+    void record(const Target& t, const GroupSum& g, Now now, bool count_fds_now);
+    // Asks for a restart after memory_window consecutive samples over the limit.
+    void check_limit(const Target& t, PerInstance& s, std::uint64_t rss);
 
     uv_loop_t* m_loop;
     SamplerOptions m_opts;

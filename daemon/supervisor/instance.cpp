@@ -80,7 +80,7 @@ Instance::~Instance() {
 }
 
 std::string Instance::display_name() const {
-    return m_spec->instances > 1 ? fmt::format("{}:{}", m_spec->name, m_index) : m_spec->name;
+    return m_spec->options.instances > 1 ? fmt::format("{}:{}", m_spec->name(), m_index) : m_spec->name();
 }
 
 std::vector<std::string> Instance::environment() const { return child_environment(*m_spec, m_index, m_id); }
@@ -169,14 +169,14 @@ void Instance::perform(std::uint32_t a, const Posted& p) {
     }
     if (a & act_signal_stop) {
         m_escalated = false;
-        signal_group(m_spec->stop_signal);
+        signal_group(static_cast<int>(m_spec->options.stop_signal));
         signal_group(SIGCONT);
-        arm(m_kill_timer, m_spec->kill_timeout_ms);
+        arm(m_kill_timer, m_spec->options.kill_timeout_ms);
     }
     if (a & act_signal_kill) {
         m_escalated = true;
         PM_LOG(warn, "{}: still running after {}ms, sending SIGKILL", display_name(),
-               m_spec->kill_timeout_ms);
+               m_spec->options.kill_timeout_ms);
         signal_group(SIGKILL);
     }
     if (a & act_arm_backoff) {
@@ -200,7 +200,7 @@ void Instance::spawn(bool respawn) {
     auto pipes = m_hub.make_pipes(m_id);
     ChildStdio stdio{reinterpret_cast<uv_stream_t*>(pipes.first->pipe()),
                      reinterpret_cast<uv_stream_t*>(pipes.second->pipe()), nullptr};
-    if (m_spec->ready_fd > 0) {
+    if (m_spec->options.ready_fd > 0) {
         stdio.ready = m_readiness.make_fd_pipe();
     }
     m_proc.close(true);
@@ -230,7 +230,7 @@ void Instance::spawn(bool respawn) {
     uv_update_time(m_loop);
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
     if (m_spec->needs_ready()) {
-        m_readiness.start(m_spec->ready_tcp);
+        m_readiness.start(static_cast<int>(m_spec->options.ready_tcp));
         post(ProcEvent::spawn_ok_unready);
         return;
     }
@@ -290,7 +290,7 @@ void Instance::on_exit(std::int64_t status, int term_signal) {
         // started with `&`, a crashed server's helpers) must not outlive it,
         // hold its port or pipes, or run twice after the restart: ask it to
         // stop now, and SIGKILL it before the next spawn (kill_leftovers).
-        signal_group(m_spec->stop_signal);
+        signal_group(static_cast<int>(m_spec->options.stop_signal));
         signal_group(SIGCONT);
         m_leftover_pgid = *m_pid;
     }
@@ -365,7 +365,7 @@ json Instance::to_json() const {
     std::int64_t now = static_cast<std::int64_t>(uv_now(m_loop));
     json j{
         {"id", m_id},
-        {"name", m_spec->name},
+        {"name", m_spec->name()},
         {"index", m_index},
         {"state", pm::to_string(state())},
         {"pid", m_pid ? json(*m_pid) : json(nullptr)},

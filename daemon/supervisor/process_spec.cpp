@@ -1,5 +1,5 @@
 // ProcessSpec from parsed start arguments: paths resolved, strings pooled,
-// values copied into the supervisor's shapes; show and save from the table.
+// the restart policy and log options derived; show and save from the table.
 #include "daemon/supervisor/process_spec.hpp"
 
 #include <algorithm>
@@ -20,7 +20,6 @@ void pool_strings(ProcessSpec& spec, StartArgs& a, StringPool& pool) {
     StringMap env = std::move(a.env_base);
     for (const auto& [k, v] : a.env) {
         env[k] = v;
-        spec.env_keys.push_back(k);
     }
     for (const auto& [k, v] : env) {
         spec.env.push_back(pool.intern(k + "=" + v));
@@ -29,17 +28,15 @@ void pool_strings(ProcessSpec& spec, StartArgs& a, StringPool& pool) {
     a.env_base.clear();
 }
 
-void copy_values(ProcessSpec& spec, const StartArgs& a) {
-    spec.shell = a.shell;
-    spec.instances = a.instances;
+// The values the restart policy and the log hub take whole, each built
+// from several options; `a` has its log paths resolved.
+void derive_policies(ProcessSpec& spec, const StartArgs& a) {
     spec.restart.mode = a.restart;
     spec.restart.max_restarts = a.max_restarts;
     spec.restart.min_uptime_ms = a.min_uptime_ms;
     spec.restart.restart_delay_ms = a.restart_delay_ms;
     spec.restart.max_backoff_ms = a.max_backoff_ms;
     spec.restart.backoff_base_ms = std::min<std::int64_t>(100, a.max_backoff_ms);
-    spec.kill_timeout_ms = a.kill_timeout_ms;
-    spec.stop_signal = static_cast<int>(a.stop_signal);
     spec.logs.ring_bytes = static_cast<std::size_t>(a.log_buffer);
     spec.logs.file.max_size = a.max_log_size;
     spec.logs.file.keep = static_cast<int>(a.log_files);
@@ -47,13 +44,6 @@ void copy_values(ProcessSpec& spec, const StartArgs& a) {
     spec.logs.out_path = a.out_file;
     spec.logs.err_path = a.err_file;
     spec.logs.date_format = a.log_date_format;
-    spec.max_memory = a.max_memory;
-    spec.increment_var = a.increment_var;
-    spec.ready_fd = static_cast<int>(a.ready_fd);
-    spec.ready_tcp = static_cast<int>(a.ready_tcp);
-    spec.watch = a.watch;
-    spec.watch_ignore = a.watch_ignore;
-    spec.watch_delay_ms = a.watch_delay_ms;
 }
 
 json env_map_of(const std::vector<InternedString>& env) {
@@ -82,7 +72,6 @@ json ProcessSpec::to_json() const {
     j["argv"] = strings_of(argv);
     j["cwd"] = cwd.str();
     j["env_count"] = env.size();
-    j["instances"] = instances;  // scale changes it after parsing
     return j;
 }
 
@@ -91,7 +80,6 @@ json ProcessSpec::to_args() const {
     j["argv"] = strings_of(argv);
     j["cwd"] = cwd.str();
     j["env_base"] = env_map_of(env);
-    j["instances"] = instances;  // scale changes it after parsing
     return j;
 }
 
@@ -109,9 +97,8 @@ Result<ProcessSpec> spec_from_json(const json& args, std::string name, StringPoo
     PM_TRY(resolve_watch_paths(a, opts));
     PM_TRY(resolve_log_paths(a, opts));
     ProcessSpec spec;
-    spec.name = a.name;
     pool_strings(spec, a, pool);
-    copy_values(spec, a);
+    derive_policies(spec, a);
     spec.options = std::move(a);
     return spec;
 }

@@ -23,34 +23,22 @@ using pm::k_max_instances;
 using pm::k_max_watch_paths;
 
 struct ProcessSpec {
-    // The options as parsed, with paths resolved: what show and save print.
-    // Its argv and env_base are moved into the pooled fields below.
+    // The options as parsed, with paths resolved (watch, out_file, err_file
+    // absolute): every start option is read from here, and show and save
+    // print it. `options.instances` alone changes afterwards (scale). Its
+    // argv and env_base are moved into the pooled fields below.
     StartArgs options;
-    // The same values in the shapes the supervisor and the log hub use;
-    // `instances` alone may change afterwards (scale), and show and save
-    // take it from here.
-    std::string name;
     // Strings are pooled: specs of many processes share argv, cwd and env entries.
     std::vector<InternedString> argv;  // exec'd directly (argv[0] looked up in PATH)
-    bool shell = false;                // argv was wrapped in /bin/sh -c by request
     InternedString cwd;
     std::vector<InternedString> env;   // full "K=V" environment of the child
-    std::vector<std::string> env_keys; // the keys set explicitly (--env, ecosystem env), sorted
-    std::int64_t instances = 1;
-    RestartPolicy restart;
-    std::int64_t kill_timeout_ms = 10000;
-    int stop_signal = 15;
-    logs::LogOptions logs;
-    std::int64_t max_memory = 0;  // bytes; restart when the group stays above it (0: off)
-    std::string increment_var;    // e.g. PORT: instance i gets base + i
-    int ready_fd = 0;             // online when the child writes a line to this fd (0: off)
-    int ready_tcp = 0;            // online when 127.0.0.1:port accepts (0: off)
-    bool needs_ready() const { return ready_fd > 0 || ready_tcp > 0; }
-    // Watch mode: restart on changes under these absolute paths (empty: off).
-    std::vector<std::string> watch;
-    std::vector<std::string> watch_ignore;  // the user's patterns; defaults are added by the table
-    std::int64_t watch_delay_ms = 200;
-    // cron_restart is options.cron_restart (parsed once, with its text).
+    // Derived from several options, in the shapes of the restart policy and
+    // the log hub; built once, by spec_from_json (derive_policies).
+    RestartPolicy restart;  // restart, max_restarts, min_uptime, restart_delay, max_backoff
+    logs::LogOptions logs;  // log_buffer, max_log_size, log_files, merge_logs, out/err_file, log_date_format
+
+    const std::string& name() const { return options.name; }
+    bool needs_ready() const { return options.ready_fd > 0 || options.ready_tcp > 0; }
 
     json to_json() const;
     // Start arguments that rebuild this spec through spec_from_json (save,

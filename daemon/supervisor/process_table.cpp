@@ -46,8 +46,8 @@ std::unique_ptr<Instance> ProcessTable::make_instance(std::shared_ptr<const Proc
 
 void ProcessTable::open_channel(const Instance& inst) {
     const ProcessSpec& spec = inst.spec();
-    m_hub.open_channel(logs::ChannelIdentity{inst.id(), spec.name, inst.index()},
-                       static_cast<std::size_t>(spec.instances), spec.logs);
+    m_hub.open_channel(logs::ChannelIdentity{inst.id(), spec.name(), inst.index()},
+                       static_cast<std::size_t>(spec.options.instances), spec.logs);
 }
 
 void ProcessTable::forget(std::uint64_t id) {
@@ -56,7 +56,7 @@ void ProcessTable::forget(std::uint64_t id) {
 }
 
 Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
-    auto n = static_cast<std::size_t>(spec->instances);
+    auto n = static_cast<std::size_t>(spec->options.instances);
     if (auto ok = check_room(n); !ok) {
         return ok.error();
     }
@@ -66,13 +66,13 @@ Result<App*> ProcessTable::add_app(std::shared_ptr<const ProcessSpec> spec) {
         app->instances.push_back(make_instance(spec, i));
     }
     App* raw = app.get();
-    m_apps.emplace(spec->name, std::move(app));
+    m_apps.emplace(spec->name(), std::move(app));
     m_triggers.sync(spec);
     return raw;
 }
 
 Result<void> ProcessTable::update_spec(App& app, std::shared_ptr<const ProcessSpec> spec) {
-    auto want = static_cast<std::size_t>(spec->instances);
+    auto want = static_cast<std::size_t>(spec->options.instances);
     if (auto ok = check_room(want > app.instances.size() ? want - app.instances.size() : 0); !ok) {
         return ok;
     }
@@ -121,7 +121,7 @@ Result<std::vector<Instance*>> ProcessTable::resize(App& app, std::size_t n) {
         return ok.error();
     }
     auto spec = std::make_shared<ProcessSpec>(*app.spec);
-    spec->instances = static_cast<std::int64_t>(n);
+    spec->options.instances = static_cast<std::int64_t>(n);  // show and save report it
     app.spec = spec;
     for (auto& inst : app.instances) {
         inst->set_spec(spec);
@@ -157,7 +157,7 @@ void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
         if (it == m_by_id.end()) {
             continue;
         }
-        auto app_it = m_apps.find(it->second->spec().name);
+        auto app_it = m_apps.find(it->second->spec().name());
         forget(id);
         if (app_it == m_apps.end()) {
             continue;
@@ -190,7 +190,7 @@ Result<std::vector<Instance*>> ProcessTable::select(const Selector& sel) {
                 return fail(ErrorCode::not_found, fmt::format("no process named '{}'", sel.name));
             }
             for (auto& inst : app->instances) {
-                if (sel.matches(inst->spec().name, inst->index(), inst->id())) {
+                if (sel.matches(inst->spec().name(), inst->index(), inst->id())) {
                     out.push_back(inst.get());
                 }
             }

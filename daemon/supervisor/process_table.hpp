@@ -49,7 +49,7 @@ public:
 
     uv_loop_t* loop() const { return m_loop; }
     App* find_app(const std::string& name);
-    // Adds an app with spec->instances new (stopped) instances.
+    // Adds an app with spec->options.instances new (stopped) instances.
     Result<App*> add_app(std::shared_ptr<const ProcessSpec> spec);
     // Replaces an app's spec; adds or removes stopped instances to match.
     Result<void> update_spec(App& app, std::shared_ptr<const ProcessSpec> spec);

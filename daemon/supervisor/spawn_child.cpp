@@ -46,7 +46,7 @@ int spawn_with_original_nofile(uv_loop_t* loop, uv_process_t* proc, const uv_pro
 std::vector<std::string> child_environment(const ProcessSpec& spec, std::uint32_t index, std::uint64_t id) {
     std::vector<std::string> env;
     env.reserve(spec.env.size() + 2);
-    const std::string& var = spec.increment_var;
+    const std::string& var = spec.options.increment_var;
     for (const auto& e : spec.env) {
         std::string_view kv = e.view();
         if (kv.starts_with("PM_INSTANCE=") || kv.starts_with("PM_ID=")) {
@@ -79,14 +79,15 @@ Result<int> spawn_child(uv_loop_t* loop, uv_process_t* proc, const ProcessSpec& 
 
     // fds 0..2, and up to the readiness fd when one is configured.
     uv_stdio_container_t fds[64];
-    int fd_count = spec.ready_fd > 0 ? spec.ready_fd + 1 : 3;
+    int ready_fd = static_cast<int>(spec.options.ready_fd);
+    int fd_count = ready_fd > 0 ? ready_fd + 1 : 3;
     for (int k = 3; k < fd_count; ++k) {
         fds[k].flags = UV_IGNORE;
     }
     const auto pipe_flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
-    if (spec.ready_fd > 0) {
-        fds[spec.ready_fd].flags = pipe_flags;
-        fds[spec.ready_fd].data.stream = stdio.ready;
+    if (ready_fd > 0) {
+        fds[ready_fd].flags = pipe_flags;
+        fds[ready_fd].data.stream = stdio.ready;
     }
     fds[0].flags = UV_IGNORE;
     fds[1].flags = pipe_flags;

@@ -17,7 +17,7 @@ namespace pm::sup {
 struct ChildStdio {
     uv_stream_t* out = nullptr;    // stdout's pipe (the child gets the write end)
     uv_stream_t* err = nullptr;    // stderr's pipe
-    uv_stream_t* ready = nullptr;  // the readiness pipe, placed at spec.ready_fd
+    uv_stream_t* ready = nullptr;  // the readiness pipe, placed at spec.options.ready_fd
 };
 
 // The environment an instance is spawned with: the spec's, its increment_var

@@ -10,8 +10,10 @@
 namespace pm::sup {
 
 // a.watch: absolute and normal, relative to a.cwd ("." is the cwd itself).
+// Blocks the loop: a stat per path, on a client's start only.
 Result<void> resolve_watch_paths(StartArgs& a, const SpecOptions& opts);
 // a.out_file and a.err_file: the same, and safe for pmd to rotate.
+// Blocks the loop: a stat per path, on a client's start only.
 Result<void> resolve_log_paths(StartArgs& a, const SpecOptions& opts);
 
 }  // namespace pm::sup

@@ -35,7 +35,7 @@ std::vector<std::string> default_watch_ignore(const std::string& home) {
 Triggers::Triggers(uv_loop_t* loop, RestartFn restart) : m_loop(loop), m_restart(std::move(restart)) {}
 
 void Triggers::sync(std::shared_ptr<const ProcessSpec> spec) {
-    AppTriggers& app = m_apps[spec->name];
+    AppTriggers& app = m_apps[spec->name()];
     app.spec = std::move(spec);
     sync_watcher(app);
     sync_cron(app);
@@ -66,12 +66,12 @@ std::size_t Triggers::memory_bytes() const {
 
 void Triggers::sync_watcher(AppTriggers& app) {
     const ProcessSpec& s = *app.spec;
-    if (s.watch.empty() || m_watch_stopped) {
+    if (s.options.watch.empty() || m_watch_stopped) {
         app.watcher.reset();
         return;
     }
-    WatchOptions opts{s.watch, m_watch_ignore, s.watch_delay_ms};
-    opts.ignore.insert(opts.ignore.end(), s.watch_ignore.begin(), s.watch_ignore.end());
+    WatchOptions opts{s.options.watch, m_watch_ignore, s.options.watch_delay_ms};
+    opts.ignore.insert(opts.ignore.end(), s.options.watch_ignore.begin(), s.options.watch_ignore.end());
     // The app's own log files (out_file/err_file) and their rotations: a line
     // written there must not restart it, which would write a line, ...
     for (const std::string* log : {&s.logs.out_path, &s.logs.err_path}) {
@@ -83,11 +83,10 @@ void Triggers::sync_watcher(AppTriggers& app) {
     if (app.watcher && app.watcher->options() == opts) {
         return;
     }
-    app.watcher = std::make_unique<Watcher>(
-        m_loop, std::move(opts),
-        [this, name = s.name](const std::string& path, std::size_t) {
-            restart_app(name, RestartReason::watch, path + " changed");
-        });
+    app.watcher = std::make_unique<Watcher>(m_loop, std::move(opts),
+                                            [this, name = s.name()](const std::string& path, std::size_t) {
+                                                restart_app(name, RestartReason::watch, path + " changed");
+                                            });
 }
 
 void Triggers::sync_cron(AppTriggers& app) {
@@ -100,7 +99,7 @@ void Triggers::sync_cron(AppTriggers& app) {
     if (app.cron && app.cron->expr() == cron->text) {
         return;
     }
-    app.cron = std::make_unique<CronTimer>(m_loop, cron->text, cron->schedule, [this, name = s.name] {
+    app.cron = std::make_unique<CronTimer>(m_loop, cron->text, cron->schedule, [this, name = s.name()] {
         restart_app(name, RestartReason::cron, "cron_restart");
     });
 }

@@ -182,6 +182,7 @@ Watcher::Add Watcher::start_dir(const std::string& root, const std::string& path
 // Breadth first, so that when the cap cuts the walk short the top of the
 // tree is what stays watched. One directory open at a time, errors skip
 // that directory only (one may vanish mid-walk), symlinks are not followed.
+// Blocks the loop: a readdir per directory, at most k_max_watch_dirs per app.
 bool Watcher::walk(const std::string& root) {
     std::vector<std::string> queue{root};
     for (std::size_t next = 0; next < queue.size(); ++next) {

@@ -27,7 +27,7 @@ struct InstanceFixture {
 
     void make(const std::vector<std::string>& steps, pm::json extra = pm::json::object()) {
         auto spec = child_spec(pool, "web", steps, std::move(extra));
-        hub->open_channel(pm::logs::ChannelIdentity{1, spec->name, 0}, 1, spec->logs);
+        hub->open_channel(pm::logs::ChannelIdentity{1, spec->name(), 0}, 1, spec->logs);
         inst = std::make_unique<Instance>(loop.get(), 1, 0, spec, *hub, [this](Instance&) { ++changes; });
     }
     bool running() const { return pm::is_running(inst->state()); }

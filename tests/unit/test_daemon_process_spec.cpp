@@ -33,20 +33,20 @@ TEST_CASE("spec_from_json applies every default once") {
     auto r = sup::spec_from_json(minimal(), "web", g_pool);
     REQUIRE(r.has_value());
     const ProcessSpec& s = *r;
-    CHECK(s.name == "web");
+    CHECK(s.name() == "web");
     CHECK(sup::strings_of(s.argv) == std::vector<std::string>{"/bin/true"});
-    CHECK(s.shell == false);
+    CHECK(s.options.shell == false);
     CHECK(s.cwd.str() == "/");
     CHECK(s.env.empty());
-    CHECK(s.instances == 1);
+    CHECK(s.options.instances == 1);
     CHECK(s.restart.mode == sup::RestartMode::always);
     CHECK(s.restart.max_restarts == 16);
     CHECK(s.restart.min_uptime_ms == 1000);
     CHECK(s.restart.restart_delay_ms == 0);
     CHECK(s.restart.backoff_base_ms == 100);
     CHECK(s.restart.max_backoff_ms == 15000);
-    CHECK(s.kill_timeout_ms == 10000);
-    CHECK(s.stop_signal == 15);
+    CHECK(s.options.kill_timeout_ms == 10000);
+    CHECK(s.options.stop_signal == 15);
 }
 
 TEST_CASE("spec_from_json reads every explicit field") {
@@ -66,14 +66,14 @@ TEST_CASE("spec_from_json reads every explicit field") {
     REQUIRE(r.has_value());
     CHECK(sup::strings_of(r->argv) == std::vector<std::string>{"node", "server.js"});
     CHECK(r->cwd.str() == "/srv/app");
-    CHECK(r->instances == 4);
+    CHECK(r->options.instances == 4);
     CHECK(r->restart.mode == sup::RestartMode::on_failure);
     CHECK(r->restart.max_restarts == 3);
     CHECK(r->restart.min_uptime_ms == 2500);
     CHECK(r->restart.restart_delay_ms == 1000);
     CHECK(r->restart.max_backoff_ms == 30000);
-    CHECK(r->kill_timeout_ms == 120000);
-    CHECK(r->stop_signal == SIGINT);
+    CHECK(r->options.kill_timeout_ms == 120000);
+    CHECK(r->options.stop_signal == SIGINT);
 }
 
 TEST_CASE("durations are integers in milliseconds or strings with units") {
@@ -103,7 +103,7 @@ TEST_CASE("durations are integers in milliseconds or strings with units") {
         std::int64_t got = key == "min_uptime"      ? r->restart.min_uptime_ms
                            : key == "restart_delay" ? r->restart.restart_delay_ms
                            : key == "max_backoff"   ? r->restart.max_backoff_ms
-                                                    : r->kill_timeout_ms;
+                                                    : r->options.kill_timeout_ms;
         CHECK(got == row.ms);
     }
 }
@@ -159,7 +159,7 @@ TEST_CASE("shell mode wraps the joined command in sh -c") {
     json args = {{"argv", {"echo $HOME", "&&", "sleep 1"}}, {"shell", true}};
     auto r = sup::spec_from_json(args, "sh", g_pool);
     REQUIRE(r.has_value());
-    CHECK(r->shell == true);
+    CHECK(r->options.shell == true);
     CHECK(sup::strings_of(r->argv) == std::vector<std::string>{"/bin/sh", "-c", "echo $HOME && sleep 1"});
     SUBCASE("shell must be a boolean") {
         auto bad = sup::spec_from_json(with(minimal(), "shell", "yes"), "sh", g_pool);
@@ -214,7 +214,7 @@ TEST_CASE("instances must be between 1 and the maximum") {
         auto r = sup::spec_from_json(with(minimal(), "instances", row.value), "web", g_pool);
         REQUIRE(r.has_value() == row.ok);
         if (row.ok) {
-            CHECK(r->instances == row.value.get<std::int64_t>());
+            CHECK(r->options.instances == row.value.get<std::int64_t>());
         } else {
             CHECK(code_of(r.error()) == "bad_args");
         }
@@ -272,7 +272,7 @@ TEST_CASE("stop_signal accepts names and numbers") {
         CAPTURE(row.text);
         auto r = sup::spec_from_json(with(minimal(), "stop_signal", row.text), "web", g_pool);
         REQUIRE(r.has_value());
-        CHECK(r->stop_signal == row.sig);
+        CHECK(r->options.stop_signal == row.sig);
     }
     auto bad = sup::spec_from_json(with(minimal(), "stop_signal", "SIGNOPE"), "web", g_pool);
     REQUIRE_FALSE(bad.has_value());
@@ -352,18 +352,18 @@ TEST_CASE("watch: true watches the cwd, relative paths join the cwd, missing pat
     json base = with(minimal(), "cwd", "/usr");
     auto on = sup::spec_from_json(with(base, "watch", true), "w", g_pool);
     REQUIRE(on.has_value());
-    CHECK(on->watch == std::vector<std::string>{"/usr"});
-    CHECK(on->watch_delay_ms == 200);
+    CHECK(on->options.watch == std::vector<std::string>{"/usr"});
+    CHECK(on->options.watch_delay_ms == 200);
 
     auto rel = sup::spec_from_json(with(with(base, "watch", json::array({"bin/", "/etc"})), "watch_delay", "1s"),
                                    "w", g_pool);
     REQUIRE(rel.has_value());
-    CHECK(rel->watch == std::vector<std::string>{"/usr/bin", "/etc"});
-    CHECK(rel->watch_delay_ms == 1000);
+    CHECK(rel->options.watch == std::vector<std::string>{"/usr/bin", "/etc"});
+    CHECK(rel->options.watch_delay_ms == 1000);
 
     auto off = sup::spec_from_json(with(base, "watch", false), "w", g_pool);
     REQUIRE(off.has_value());
-    CHECK(off->watch.empty());
+    CHECK(off->options.watch.empty());
 
     auto missing = sup::spec_from_json(with(base, "watch", "no-such-dir-here"), "w", g_pool);
     REQUIRE_FALSE(missing.has_value());
@@ -382,9 +382,9 @@ TEST_CASE("watch settings survive to_args, so save and the same-spec check keep 
     REQUIRE(a.has_value());
     auto b = sup::spec_from_json(a->to_args(), "w", g_pool);
     REQUIRE(b.has_value());
-    CHECK(b->watch == a->watch);
-    CHECK(b->watch_ignore == std::vector<std::string>{"*.tmp"});
-    CHECK(b->watch_delay_ms == 300);
+    CHECK(b->options.watch == a->options.watch);
+    CHECK(b->options.watch_ignore == std::vector<std::string>{"*.tmp"});
+    CHECK(b->options.watch_delay_ms == 300);
     CHECK(a->to_args() == b->to_args());
     auto plain = sup::spec_from_json(minimal(), "w", g_pool);
     REQUIRE(plain.has_value());
@@ -395,16 +395,16 @@ TEST_CASE("watch paths are normalised, so they prefix-match absolute ignores suc
     json base = with(minimal(), "cwd", "/usr/");
     auto dot = sup::spec_from_json(with(base, "watch", "."), "w", g_pool);
     REQUIRE(dot.has_value());
-    CHECK(dot->watch == std::vector<std::string>{"/usr"});
+    CHECK(dot->options.watch == std::vector<std::string>{"/usr"});
 
     auto list = sup::spec_from_json(with(base, "watch", json::array({"./bin/../lib/", "/", "//etc/./", "/usr/bin/."})),
                                     "w", g_pool);
     REQUIRE(list.has_value());
-    CHECK(list->watch == std::vector<std::string>{"/usr/lib", "/", "/etc", "/usr/bin"});
+    CHECK(list->options.watch == std::vector<std::string>{"/usr/lib", "/", "/etc", "/usr/bin"});
 
     auto root_cwd = sup::spec_from_json(with(with(minimal(), "cwd", "/"), "watch", "etc"), "w", g_pool);
     REQUIRE(root_cwd.has_value());
-    CHECK(root_cwd->watch == std::vector<std::string>{"/etc"});
+    CHECK(root_cwd->options.watch == std::vector<std::string>{"/etc"});
 }
 
 TEST_CASE("a restore accepts a watch path that has gone - a client's start does not") {
@@ -415,7 +415,7 @@ TEST_CASE("a restore accepts a watch path that has gone - a client's start does 
 
     auto restored = sup::spec_from_json(args, "w", g_pool, sup::SpecOptions{.require_paths = false});
     REQUIRE(restored.has_value());
-    CHECK(restored->watch == std::vector<std::string>{"/usr/gone-since-save"});
+    CHECK(restored->options.watch == std::vector<std::string>{"/usr/gone-since-save"});
 }
 
 TEST_CASE("out_file and err_file join the cwd, are normalised and survive to_args") {
@@ -471,6 +471,19 @@ TEST_CASE("a start from another shell is the same start, one with another option
     CHECK(a->same_start(*b));
     CHECK_FALSE(a->same_start(*c));
     CHECK_FALSE(a->same_start(*d));
+}
+
+TEST_CASE("a scaled spec shows and saves its new instance count, which a restore parses back") {
+    auto r = sup::spec_from_json(with(minimal(), "instances", 2), "web", g_pool);
+    REQUIRE(r.has_value());
+    ProcessSpec scaled = *r;
+    scaled.options.instances = 5;  // what ProcessTable::resize does
+    CHECK(scaled.to_json()["instances"] == 5);
+    CHECK(scaled.to_args()["instances"] == 5);
+    auto restored = sup::spec_from_json(scaled.to_args(), "web", g_pool);
+    REQUIRE(restored.has_value());
+    CHECK(restored->options.instances == 5);
+    CHECK_FALSE(r->same_start(scaled));
 }
 
 }  // TEST_SUITE("supervisor")
