@@ -69,7 +69,7 @@ enum class OptionKind : std::uint8_t {
     path,          // a file, relative to the cwd
     boolean,
     integer,
-    duration,      // ms, or a string with a unit ("10s")
+    duration,      // ms, or a string with a unit ("10s"); on the command line, a unit always
     size,          // bytes, or a string with a unit ("200M")
     signal,        // a name or number
     restart_mode,  // always | on-failure | never
@@ -256,7 +256,8 @@ inline std::size_t row_of(const StartOption& o) {
 }
 // Pure. The ecosystem spellings of an option, in order.
 std::vector<std::string_view> eco_spellings(const StartOption& o);
-// Pure. CLI help: the help text, then " (default X)" when it has one.
+// Pure. CLI help: the help text, then " (default X)" when it has one; a
+// duration's adds the command line's rule (k_flag_duration_rule).
 std::string help_text(const StartOption& o);
 
 }  // namespace pm

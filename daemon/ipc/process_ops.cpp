@@ -29,7 +29,7 @@ Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool&
         return argv.error();
     }
     by_name = false;
-    if (!name->empty()) {
+    if (args.contains("name") && !args["name"].is_null()) {  // given, even empty: checked
         if (auto ok = validate_name(*name); !ok) {
             return ok.error();
         }
@@ -45,8 +45,6 @@ Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool&
     }
     return default_name_for((*argv)[0]);
 }
-
-
 
 json started_json(Services& svc, const sup::App& app, std::string_view action) {
     json arr = json::array();
