@@ -208,8 +208,8 @@ int run_start(const GlobalOptions& g, StartFlags& f, CLI::App& start, const CliC
         f.command.insert(f.command.end(), rest.begin(), rest.end());
     }
     if (f.option[k_name]->count() > 0 && f.text[k_name].empty()) {
-        return print_error(g, Error{ErrorCode::usage, "--name must not be empty (leave it out to name the "
-                                                      "process after its command)"});
+        const char* why = "--name must not be empty (leave it out to name the process after its command)";
+        return print_error(g, Error{ErrorCode::usage, why});
     }
     const std::string& only = f.text[k_only];
     if (f.command.size() == 1 && f.text[k_name].empty() && is_ecosystem_file(f.command[0])) {

@@ -69,7 +69,7 @@ enum class OptionKind : std::uint8_t {
     path,          // a file, relative to the cwd
     boolean,
     integer,
-    duration,      // ms, or a string with a unit ("10s"); on the command line, a unit always
+    duration,      // ms, or a string with a unit ("10s")
     size,          // bytes, or a string with a unit ("200M")
     signal,        // a name or number
     restart_mode,  // always | on-failure | never

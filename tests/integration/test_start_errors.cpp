@@ -54,9 +54,9 @@ TEST_CASE("a spawn failure names the process once, from the command line and fro
 TEST_CASE("a missing cwd is named as the cause of the spawn failure") {
     TempHome home;
     std::string gone = home.file("gone");
-    check_error_line(run_pm(home, {"start", "--name", "nowhere", "--cwd", gone, PM_TEST_CHILD, "sleep"}), 1,
-                     "pm: nowhere: unable to spawn \"" + std::string(PM_TEST_CHILD) + "\": cwd " + gone + ": " +
-                         k_enoent);
+    check_error_line(
+        run_pm(home, {"start", "--name", "nowhere", "--cwd", gone, PM_TEST_CHILD, "sleep"}), 1,
+        "pm: nowhere: unable to spawn \"" + std::string(PM_TEST_CHILD) + "\": cwd " + gone + ": " + k_enoent);
     json far = app("far", PM_TEST_CHILD);
     far["cwd"] = gone;
     check_error_line(run_pm(home, {"start", write_apps(home, {far})}), 1,
@@ -66,8 +66,9 @@ TEST_CASE("a missing cwd is named as the cause of the spawn failure") {
 TEST_CASE("a process already running with other options is named once") {
     TempHome home;
     REQUIRE(start_child(home, "web", {"sleep"}).exit_code == 0);
-    const std::string line = "pm: web: already running with a different command or options (use restart, or "
-                             "delete it first)";
+    const std::string line =
+        "pm: web: already running with a different command or options (use restart, or "
+        "delete it first)";
     check_error_line(start_child(home, "web", {"sleep", "2"}), 1, line);
     json other = app("web", PM_TEST_CHILD);
     other["args"] = json::array({"sleep", "3"});
@@ -85,8 +86,9 @@ TEST_CASE("a missing log directory names the process once, and the app once in a
     json logless = app("logless", PM_TEST_CHILD);
     logless["out_file"] = out;
     std::string file = write_apps(home, {logless});
-    check_error_line(run_pm(home, {"start", file}), 2,
-                     "pm: " + file + ": apps[0]: logless: " + why + "\npm: " + file + " is invalid; nothing was started");
+    check_error_line(
+        run_pm(home, {"start", file}), 2,
+        "pm: " + file + ": apps[0]: logless: " + why + "\npm: " + file + " is invalid; nothing was started");
     CHECK(list_json(home)["processes"].empty());
 }
 

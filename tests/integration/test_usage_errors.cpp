@@ -96,7 +96,10 @@ TEST_CASE("pm start --kill-timeout with a unit, and 0 without one, are read as w
 
 TEST_CASE("an ecosystem file keeps PM2's milliseconds: kill_timeout 5000 is 5 s") {
     TempHome home;
-    json app{{"name", "eco"}, {"script", PM_TEST_CHILD}, {"args", json::array({"sleep"})}, {"kill_timeout", 5000},
+    json app{{"name", "eco"},
+             {"script", PM_TEST_CHILD},
+             {"args", json::array({"sleep"})},
+             {"kill_timeout", 5000},
              {"min_uptime", "1500"}};
     RunResult r = run_pm(home, {"start", write_app(home, app)});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));

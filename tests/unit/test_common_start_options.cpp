@@ -164,8 +164,8 @@ TEST_CASE("the help of every duration flag, and only of those, states the comman
     }
     const pm::StartOption* kill = pm::find_start_option("kill_timeout");
     REQUIRE(kill != nullptr);
-    CHECK(pm::help_text(*kill) == "SIGKILL after this long stopping (default 10s; " +
-                                      std::string(pm::k_flag_duration_rule) + ")");
+    CHECK(pm::help_text(*kill) ==
+          "SIGKILL after this long stopping (default 10s; " + std::string(pm::k_flag_duration_rule) + ")");
 }
 
 TEST_CASE("docs/cli.md lists exactly the start flags, with their defaults") {
