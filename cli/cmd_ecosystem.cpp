@@ -65,7 +65,7 @@ int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Eco
         args["env_base"] = env_base;
         args["dry_run"] = true;
         if (auto r = client->call("start", args); !r) {
-            bad.errors.push_back(fmt::format("apps[{}] ({}): {}", i, eco.apps[i].name, r.error().message));
+            bad.errors.push_back(fmt::format("apps[{}]: {}", i, r.error().message));  // pmd's names the app
         }
     }
     return bad.errors.empty() ? k_exit_ok : report_ecosystem(g, path, bad);
@@ -95,7 +95,8 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
                                    {"ok", false},
                                    {"error", {{"code", to_string(r.error().code)}, {"message", r.error().message}}}});
             if (!g.json) {
-                std::fprintf(stderr, "pm: %s: %s\n", app.name.c_str(), r.error().message.c_str());
+                // pmd's start errors name the process already (docs/protocol.md, start).
+                std::fprintf(stderr, "pm: %s\n", r.error().message.c_str());
             }
             worst = worst == k_exit_ok ? exit_code_for(r.error().code) : worst;
             continue;

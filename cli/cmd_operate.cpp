@@ -20,9 +20,9 @@ std::vector<std::string> state_names() {
 }  // namespace
 
 int run_wait(const GlobalOptions& g, const std::string& selector, const std::string& state) {
-    auto ms = parse_duration_ms(g.timeout);
-    if (!ms || *ms <= 0) {
-        return print_error(g, Error{ErrorCode::usage, "--timeout must be a positive duration like 10s"});
+    auto ms = timeout_ms(g);
+    if (!ms) {
+        return print_error(g, ms.error());
     }
     GlobalOptions client_opts = g;
     client_opts.timeout = std::to_string(*ms + 2000) + "ms";

@@ -8,7 +8,6 @@
 #include "cli/command_table.hpp"
 #include "cli/ecosystem.hpp"
 #include "cli/start_flags.hpp"
-#include "common/units.hpp"
 
 namespace pm::cli {
 namespace {
@@ -24,11 +23,8 @@ enum SelectorExtras : unsigned { k_plain = 0, k_deadline = 1, k_update_env = 2 }
 Result<json> selector_extras(const GlobalOptions& g, unsigned extras, bool update_env) {
     json extra = json::object();
     if (extras & k_deadline) {
-        auto ms = parse_duration_ms(g.timeout);
-        if (!ms || *ms <= 0) {
-            return fail(ErrorCode::usage, "--timeout must be a positive duration like 10s");
-        }
-        extra["timeout"] = std::max<std::int64_t>(1, *ms - 1000);
+        PM_TRY_ASSIGN(auto ms, timeout_ms(g));
+        extra["timeout"] = std::max<std::int64_t>(1, ms - 1000);
     }
     if (update_env) {
         extra["env_base"] = client_environment();

@@ -26,14 +26,19 @@ int print_error(const GlobalOptions& g, const Error& err) {
     return exit_code_for(err.code);
 }
 
-Result<Client> open_client(const GlobalOptions& g) {
-    auto ms = parse_duration_ms(g.timeout);
-    if (!ms || *ms <= 0) {
+Result<std::int64_t> timeout_ms(const GlobalOptions& g) {
+    PM_TRY_ASSIGN(auto ms, parse_flag_duration_ms("--timeout", g.timeout));
+    if (ms <= 0) {
         return fail(ErrorCode::usage, "--timeout must be a positive duration like 10s");
     }
+    return ms;
+}
+
+Result<Client> open_client(const GlobalOptions& g) {
+    PM_TRY_ASSIGN(auto ms, timeout_ms(g));
     ClientOptions o;
     o.paths = resolve_paths();
-    o.timeout = std::chrono::milliseconds(*ms);
+    o.timeout = std::chrono::milliseconds(ms);
     const char* env = std::getenv("PM_NO_AUTOSTART");
     o.autostart = !g.no_autostart && !(env != nullptr && *env != '\0' && std::string(env) != "0");
     Client c(std::move(o));

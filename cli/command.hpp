@@ -25,6 +25,9 @@ struct GlobalOptions {
 // an explicit --timeout they wait this long for the reply.
 inline constexpr const char* k_stop_wait_timeout = "70s";
 GlobalOptions for_stop_wait(const GlobalOptions& g);
+// --timeout in ms, read by the command line's duration rule; a usage error
+// unless positive.
+Result<std::int64_t> timeout_ms(const GlobalOptions& g);
 // pm wait / pm start --wait (cmd_operate.cpp): asks pmd to wait up to
 // --timeout for `state` and gives pmd a little longer than that to answer.
 int run_wait(const GlobalOptions& g, const std::string& selector, const std::string& state);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "cli/command_table.hpp"
+#include "common/units.hpp"
 
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);  // `pm list | head` gets EPIPE, not a signal
@@ -13,7 +14,9 @@ int main(int argc, char** argv) {
     pm::cli::GlobalOptions g;
     pm::cli::Action action;
     app.add_flag("--json", g.json, "machine-readable output (one JSON document)");
-    app.add_option("--timeout", g.timeout, "give up waiting for pmd after this long (default 10s)");
+    std::string timeout_help = "give up waiting for pmd after this long (default 10s; ";
+    timeout_help += std::string(pm::k_flag_duration_rule) + ")";
+    app.add_option("--timeout", g.timeout, timeout_help)->type_name("DUR");
     app.add_flag("--no-autostart", g.no_autostart, "fail instead of starting pmd when it is not running");
     app.set_version_flag("--version", std::string("pm ") + PM_VERSION);
     pm::cli::CommandEnv env{g, action};

@@ -69,9 +69,9 @@ void add_flag(CLI::App& start, StartFlags& f, std::size_t i) {
             f.option[i] = start.add_option(name, f.text[i], help)->check(CLI::IsMember(modes));
             break;
         }
+        case OptionKind::duration: f.option[i] = start.add_option(name, f.text[i], help)->type_name("DUR"); break;
         case OptionKind::string:
         case OptionKind::path:
-        case OptionKind::duration:
         case OptionKind::size:
         case OptionKind::signal:
         case OptionKind::cron:
@@ -88,11 +88,8 @@ Result<json> flag_value(const StartFlags& f, std::size_t i, const json& args) {
         case OptionKind::integer: return json(f.number[i]);
         case OptionKind::boolean: return json(true);
         case OptionKind::duration: {
-            auto ms = parse_duration_ms(f.text[i]);
-            if (!ms) {
-                return fail(ErrorCode::usage, fmt::format("{}: {}", flag, ms.error().message));
-            }
-            return json(*ms);
+            PM_TRY_ASSIGN(auto ms, parse_flag_duration_ms(flag, f.text[i]));
+            return json(ms);
         }
         case OptionKind::string_map: {
             json env = json::object();
@@ -209,6 +206,10 @@ int run_start(const GlobalOptions& g, StartFlags& f, CLI::App& start, const CliC
     auto rest = start.remaining();
     if (!(rest.size() == 1 && rest[0] == "--")) {
         f.command.insert(f.command.end(), rest.begin(), rest.end());
+    }
+    if (f.option[k_name]->count() > 0 && f.text[k_name].empty()) {
+        const char* why = "--name must not be empty (leave it out to name the process after its command)";
+        return print_error(g, Error{ErrorCode::usage, why});
     }
     const std::string& only = f.text[k_only];
     if (f.command.size() == 1 && f.text[k_name].empty() && is_ecosystem_file(f.command[0])) {

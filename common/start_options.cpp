@@ -24,11 +24,14 @@ std::vector<std::string_view> eco_spellings(const StartOption& o) {
 }
 
 std::string help_text(const StartOption& o) {
-    std::string help(o.help);
+    std::string notes;
     if (!o.def.empty()) {
-        help += " (default " + std::string(o.def) + ")";
+        notes = "default " + std::string(o.def);
     }
-    return help;
+    if (o.kind == OptionKind::duration) {
+        notes += (notes.empty() ? "" : "; ") + std::string(k_flag_duration_rule);
+    }
+    return notes.empty() ? std::string(o.help) : std::string(o.help) + " (" + notes + ")";
 }
 
 }  // namespace pm

@@ -256,7 +256,8 @@ inline std::size_t row_of(const StartOption& o) {
 }
 // Pure. The ecosystem spellings of an option, in order.
 std::vector<std::string_view> eco_spellings(const StartOption& o);
-// Pure. CLI help: the help text, then " (default X)" when it has one.
+// Pure. CLI help: the help text, then " (default X)" when it has one; a
+// duration's adds the command line's rule (k_flag_duration_rule).
 std::string help_text(const StartOption& o);
 
 }  // namespace pm

@@ -56,6 +56,22 @@ Result<std::int64_t> parse_duration_ms(std::string_view text) {
     return parse_with_units(text, k_units, std::size(k_units), "duration");
 }
 
+Result<std::int64_t> parse_flag_duration_ms(std::string_view flag, std::string_view text) {
+    auto ms = parse_duration_ms(text);
+    if (!ms) {
+        return Error{ErrorCode::usage, fmt::format("{}: {}", flag, ms.error().message)};
+    }
+    bool bare = std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.';
+    bool zero = text.find_first_not_of("0.") == std::string_view::npos;
+    if (bare && !zero) {
+        std::string as_seconds = fmt::format("{}s", text);
+        auto seconds = parse_duration_ms(as_seconds);
+        std::string spelled = seconds ? fmt::format("{} or {}ms", as_seconds, *seconds) : as_seconds;
+        return Error{ErrorCode::usage, fmt::format("{}: give a unit: {} (ms, s, m, h or d)", flag, spelled)};
+    }
+    return *ms;
+}
+
 Result<std::int64_t> parse_size_bytes(std::string_view text) {
     static constexpr Unit k_units[] = {
         {"", 1},       {"b", 1},       {"k", 1024.0}, {"kb", 1024.0}, {"m", 1048576.0},

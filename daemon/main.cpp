@@ -201,18 +201,21 @@ void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
 // Parses the flags CLI11 kept as text into `opts`; false (with a message on
 // stderr) when one is not valid.
 bool apply_raw_flags(const RawFlags& raw, StartUp& opts) {
-    if (auto ms = pm::parse_duration_ms(raw.sample_interval); !ms || *ms < 10) {
-        std::cerr << "pmd: --sample-interval must be a duration of at least 10ms\n";
+    // The command line's one duration rule (common/units): a bare number
+    // other than 0 needs its unit, here as for pm's flags and in pmd.conf.
+    auto interval = pm::parse_flag_duration_ms("--sample-interval", raw.sample_interval);
+    if (!interval || *interval < 10) {
+        std::cerr << "pmd: " << (interval ? "--sample-interval must be a duration of at least 10ms"
+                                          : interval.error().message) << "\n";
         return false;
-    } else {
-        opts.daemon.sampler.interval_ms = *ms;
     }
-    if (auto ms = pm::parse_duration_ms(raw.client_timeout); !ms) {
-        std::cerr << "pmd: --client-timeout must be a duration such as 60s\n";
+    opts.daemon.sampler.interval_ms = *interval;
+    auto idle = pm::parse_flag_duration_ms("--client-timeout", raw.client_timeout);
+    if (!idle) {
+        std::cerr << "pmd: " << idle.error().message << "\n";
         return false;
-    } else {
-        opts.daemon.server.idle_timeout_ms = static_cast<std::uint64_t>(*ms);
     }
+    opts.daemon.server.idle_timeout_ms = static_cast<std::uint64_t>(*idle);
     if (!raw.log_rotate_cron.empty()) {
         auto rule = pm::parse_cron_rule(raw.log_rotate_cron);
         if (!rule) {

@@ -29,7 +29,7 @@ Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool&
         return argv.error();
     }
     by_name = false;
-    if (!name->empty()) {
+    if (args.contains("name") && !args["name"].is_null()) {  // given, even empty: checked
         if (auto ok = validate_name(*name); !ok) {
             return ok.error();
         }
@@ -45,8 +45,6 @@ Result<std::string> start_name(sup::ProcessTable& table, const json& args, bool&
     }
     return default_name_for((*argv)[0]);
 }
-
-
 
 json started_json(Services& svc, const sup::App& app, std::string_view action) {
     json arr = json::array();
@@ -87,30 +85,21 @@ Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) 
     return {};
 }
 
-// start_app, with how strictly the spec is checked (see sup::SpecOptions).
-Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts) {
+// start_app once the process's name is known. Its errors are about that
+// process; start_app_with names it in them.
+Result<json> start_named(Services& svc, const json& args, const std::string& name, bool by_name, bool start_now,
+                         sup::SpecOptions spec_opts) {
     auto& table = svc.table;
-    bool by_name = false;
-    auto name = start_name(table, args, by_name);
-    if (!name) {
-        return name.error();
-    }
-    sup::App* app = table.find_app(*name);
-    if (app == nullptr && by_name) {
-        return fail(ErrorCode::not_found, fmt::format("no process named '{}'", *name));
-    }
+    sup::App* app = table.find_app(name);
     std::shared_ptr<sup::ProcessSpec> spec;
     if (!by_name) {
-        PM_TRY_ASSIGN(sup::ProcessSpec built, sup::spec_from_json(args, *name, svc.pool, spec_opts));
+        PM_TRY_ASSIGN(sup::ProcessSpec built, sup::spec_from_json(args, name, svc.pool, spec_opts));
         PM_TRY(check_log_paths(svc, built));
         spec = std::make_shared<sup::ProcessSpec>(std::move(built));
     }
-    auto dry_run = arg_bool(args, "dry_run", false);
-    if (!dry_run) {
-        return dry_run.error();
-    }
-    if (*dry_run) {
-        return json{{"name", *name}, {"action", "validated"}};  // checked, nothing changed
+    PM_TRY_ASSIGN(bool dry_run, arg_bool(args, "dry_run", false));
+    if (dry_run) {
+        return json{{"name", name}, {"action", "validated"}};  // checked, nothing changed
     }
     if (app != nullptr && any_running(*app)) {
         // Scripts re-run their start commands: the same spec is a success.
@@ -118,20 +107,12 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
             return started_json(svc, *app, "already_running");
         }
         return fail(ErrorCode::already_exists,
-                    fmt::format("'{}' is already running with a different command or options (use restart, "
-                                "or delete it first)",
-                                *name));
+                    "already running with a different command or options (use restart, or delete it first)");
     }
     if (app != nullptr && spec) {
-        if (auto ok = table.update_spec(*app, spec); !ok) {
-            return ok.error();
-        }
+        PM_TRY(table.update_spec(*app, spec));
     } else if (app == nullptr) {
-        auto added = table.add_app(spec);
-        if (!added) {
-            return added.error();
-        }
-        app = *added;
+        PM_TRY_ASSIGN(app, table.add_app(spec));
     }
     if (!start_now) {
         return started_json(svc, *app, "registered");
@@ -143,9 +124,24 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
     bool all_failed = std::all_of(app->instances.begin(), app->instances.end(),
                                   [](const auto& i) { return i->state() == ProcessState::errored; });
     if (all_failed && !app->instances.empty()) {
-        return fail(ErrorCode::spawn_failed, fmt::format("{}: {}", *name, app->instances[0]->last_error()));
+        return fail(ErrorCode::spawn_failed, app->instances[0]->last_error());
     }
     return started_json(svc, *app, "started");
+}
+
+// start_app, with how strictly the spec is checked (see sup::SpecOptions).
+// Each error names the process once: "web: unable to spawn ...".
+Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts) {
+    bool by_name = false;
+    PM_TRY_ASSIGN(std::string name, start_name(svc.table, args, by_name));
+    if (by_name && svc.table.find_app(name) == nullptr) {
+        return fail(ErrorCode::not_found, fmt::format("no process named '{}'", name));
+    }
+    auto started = start_named(svc, args, name, by_name, start_now, spec_opts);
+    if (!started) {
+        return Error{started.error().code, fmt::format("{}: {}", name, started.error().message)};
+    }
+    return started;
 }
 
 }  // namespace
@@ -239,7 +235,7 @@ json restore_apps(Services& svc, const json& dump) {
         if (r) {
             started.push_back(name);
         } else {
-            report_error(ErrorKind::spawn_failed, fmt::format("resurrect {}: {}", name, r.error().message));
+            report_error(ErrorKind::spawn_failed, fmt::format("resurrect: {}", r.error().message));
             failed.push_back(json{{"name", name}, {"error", r.error().message}});
         }
     }

@@ -4,8 +4,10 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -39,6 +41,23 @@ int spawn_with_original_nofile(uv_loop_t* loop, uv_process_t* proc, const uv_pro
         setrlimit(RLIMIT_NOFILE, &current);
     }
     return rc;
+}
+
+// Why uv_spawn failed. A cwd the child cannot enter comes back as the
+// program's ENOENT; the message says it is the directory.
+std::string spawn_failure(std::string_view program, const char* cwd, int rc) {
+    struct stat st {};
+    int cwd_err = 0;
+    if (::stat(cwd, &st) != 0) {
+        cwd_err = uv_translate_sys_error(errno);
+    } else if (!S_ISDIR(st.st_mode)) {
+        cwd_err = UV_ENOTDIR;
+    }
+    if (cwd_err != 0) {
+        return fmt::format("unable to spawn \"{}\": cwd {}: {} ({})", program, cwd, uv_err_name(cwd_err),
+                           uv_strerror(cwd_err));
+    }
+    return fmt::format("unable to spawn \"{}\": {} ({})", program, uv_err_name(rc), uv_strerror(rc));
 }
 
 }  // namespace
@@ -107,8 +126,7 @@ Result<int> spawn_child(uv_loop_t* loop, uv_process_t* proc, const ProcessSpec& 
 
     int rc = spawn_with_original_nofile(loop, proc, &opts);
     if (rc != 0) {
-        return fail(ErrorCode::spawn_failed, fmt::format("unable to spawn \"{}\": {} ({})", spec.argv[0].view(),
-                                                         uv_err_name(rc), uv_strerror(rc)));
+        return fail(ErrorCode::spawn_failed, spawn_failure(spec.argv[0].view(), opts.cwd, rc));
     }
     return proc->pid;
 }

@@ -124,6 +124,11 @@ TEST_CASE("argument builders turn a command line into the request's arguments") 
         auto bad = built_args("reload", "web", g);
         REQUIRE_FALSE(bad);
         CHECK(bad.error().code == pm::ErrorCode::usage);
+        g.timeout = "5";  // a bare number: the command line's duration rule refuses it
+        auto bare = built_args("reload", "web", g);
+        REQUIRE_FALSE(bare);
+        CHECK(bare.error().code == pm::ErrorCode::usage);
+        CHECK(bare.error().message == "--timeout: give a unit: 5s or 5000ms (ms, s, m, h or d)");
     }
 }
 

@@ -155,6 +155,19 @@ TEST_CASE("each option's written default is StartArgs' default") {
     }
 }
 
+TEST_CASE("the help of every duration flag, and only of those, states the command line's rule") {
+    for (const auto& o : pm::k_start_options) {
+        CAPTURE(o.key);
+        std::string help = pm::help_text(o);
+        bool states_rule = help.find(pm::k_flag_duration_rule) != std::string::npos;
+        CHECK(states_rule == (o.kind == OptionKind::duration));
+    }
+    const pm::StartOption* kill = pm::find_start_option("kill_timeout");
+    REQUIRE(kill != nullptr);
+    CHECK(pm::help_text(*kill) ==
+          "SIGKILL after this long stopping (default 10s; " + std::string(pm::k_flag_duration_rule) + ")");
+}
+
 TEST_CASE("docs/cli.md lists exactly the start flags, with their defaults") {
     std::set<std::string> documented;
     for (const auto& cell : first_cells("docs/cli.md", "### `pm start [options] [command...]`")) {

@@ -155,4 +155,34 @@ TEST_CASE("parsed sizes and durations survive a format and parse round trip") {
     }
 }
 
+TEST_CASE("a duration flag needs its unit: a bare number other than 0 is a usage error naming the flag") {
+    struct Row {
+        const char* text;
+        const char* message;
+    };
+    const Row bare[] = {
+        {"3", "--timeout: give a unit: 3s or 3000ms (ms, s, m, h or d)"},
+        {"1.5", "--timeout: give a unit: 1.5s or 1500ms (ms, s, m, h or d)"},
+        {"500", "--timeout: give a unit: 500s or 500000ms (ms, s, m, h or d)"},
+        {"soon", "--timeout: invalid duration 'soon'"},
+        {"", "--timeout: invalid duration ''"},
+    };
+    for (const auto& row : bare) {
+        CAPTURE(row.text);
+        auto r = pm::parse_flag_duration_ms("--timeout", row.text);
+        REQUIRE_FALSE(r.has_value());
+        CHECK(r.error().code == pm::ErrorCode::usage);
+        CHECK(r.error().message == row.message);
+    }
+    for (const char* zero : {"0", "0.0", "0s", "0ms"}) {
+        CAPTURE(zero);
+        CHECK(*pm::parse_flag_duration_ms("--restart-delay", zero) == 0);
+    }
+    CHECK(*pm::parse_flag_duration_ms("--kill-timeout", "5s") == 5000);
+    CHECK(*pm::parse_flag_duration_ms("--kill-timeout", "1.5s") == 1500);
+    CHECK(*pm::parse_flag_duration_ms("--kill-timeout", "250ms") == 250);
+    CHECK(*pm::parse_flag_duration_ms("--kill-timeout", "2m") == 120000);
+    CHECK(*pm::parse_flag_duration_ms("--kill-timeout", "1d") == 86400000);
+}
+
 }  // TEST_SUITE("common")
