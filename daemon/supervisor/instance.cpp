@@ -119,11 +119,11 @@ void Instance::handle(ProcEvent ev, RestartReason reason) {
     }
     m_draining = true;
     bool changed = false;
-    while (!m_queue.empty()) {
-        Posted p = m_queue.front();
-        m_queue.pop_front();
+    for (std::size_t i = 0; i < m_queue.size(); ++i) {
+        Posted p = m_queue[i];  // a copy: apply() may post, growing the vector
         changed = apply(p) || changed;
     }
+    m_queue.clear();  // keeps its few bytes of capacity for the next event
     m_draining = false;
     if (changed && m_on_change) {
         m_on_change(*this);

@@ -7,7 +7,6 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -123,7 +122,10 @@ private:
     ChangeFn m_on_change;
 
     MachineState m_state = MachineState::stopped;
-    std::deque<Posted> m_queue;  // events an action raised, handled after it
+    // Events an action raised, handled after it, in order. A vector, not a
+    // deque: it holds at most a few events and allocates nothing until the
+    // first one (libstdc++'s deque takes ~600 bytes per instance up front).
+    std::vector<Posted> m_queue;
     bool m_draining = false;
     std::optional<int> m_pid;
     uv::Handle<uv_process_t> m_proc;
