@@ -164,7 +164,6 @@ void Daemon::teardown() {
     m_sigint.close();
     m_sampler->on_tick(nullptr);
     m_dispatcher.reset();
-    m_services.reset();
     m_streams->drop_sink(*m_socket_sink);  // every socket client goes with the server
     m_self.reset();
     m_server.reset();
@@ -175,6 +174,9 @@ void Daemon::teardown() {
     m_live->remove();  // a clean exit: nothing of ours runs any more
     m_live.reset();
     m_table.reset();
+    // After the table: a reload job still held by a table waiter clears its
+    // marks in Services when the waiters are freed.
+    m_services.reset();
     m_hub.reset();
     m_streams.reset();
     uv_run(&m_loop, UV_RUN_DEFAULT);  // runs the close callbacks

@@ -346,3 +346,21 @@ TEST_CASE("an ecosystem watch path that does not exist fails validation in pmd -
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("pm kill during a reload stops everything and pmd exits 0") {
+    TempHome home;
+    RunResult r = start_child(home, "web", {"sleep"}, {"--instances", "2", "--min-uptime", "30s"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_until([&] { return pids_of(raw_instances_named(home, "web")).size() == 2; }, 10s, "web running");
+    pid_t old0 = pids_of(raw_instances_named(home, "web"))[0];
+    Spawned reload = spawn_pm(home, {"reload", "web"});  // waits 30 s for web:0 to be stable
+    wait_until([&] { return pids_of(raw_instances_named(home, "web"))[0] != old0; }, 10s, "web:0 replaced");
+    RunResult kill = run_pm(home, {"kill"}, {}, 20s);
+    CHECK_MESSAGE(kill.exit_code == 0, describe(kill));
+    auto status = home.wait_pmd_exit(20s);
+    REQUIRE_MESSAGE(status.has_value(), "pmd did not exit after pm kill");
+    CHECK_MESSAGE(WIFEXITED(*status), "pmd died of signal " << (WIFSIGNALED(*status) ? WTERMSIG(*status) : 0));
+    CHECK(WEXITSTATUS(*status) == 0);
+    RunResult rel = finish(reload, 20s);
+    CHECK(rel.exit_code != -1);  // the reload's client ended, it did not hang
+}
