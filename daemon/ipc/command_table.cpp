@@ -83,8 +83,8 @@ constexpr std::array k_commands{
 
 std::span<const CommandSpec> command_table() { return k_commands; }
 
-const CommandSpec* find_command(std::string_view name) {
-    for (const auto& c : k_commands) {
+const CommandSpec* find_command(std::string_view name, std::span<const CommandSpec> table) {
+    for (const auto& c : table) {
         if (c.name == name) {
             return &c;
         }
@@ -92,8 +92,8 @@ const CommandSpec* find_command(std::string_view name) {
     return nullptr;
 }
 
-std::size_t command_index(const CommandSpec& spec) {
-    return static_cast<std::size_t>(&spec - k_commands.data());
+std::size_t command_index(const CommandSpec& spec, std::span<const CommandSpec> table) {
+    return static_cast<std::size_t>(&spec - table.data());
 }
 
 }  // namespace pm::ipc

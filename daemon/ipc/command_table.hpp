@@ -29,9 +29,10 @@ struct CommandSpec {
 };
 
 std::span<const CommandSpec> command_table();
-const CommandSpec* find_command(std::string_view name);
-// Index of a spec in the table (for per-command counters).
-std::size_t command_index(const CommandSpec& spec);
+// The entry named `name` in `table` (the real table unless a test gives its own).
+const CommandSpec* find_command(std::string_view name, std::span<const CommandSpec> table = command_table());
+// Index of a spec in its table (for per-command counters).
+std::size_t command_index(const CommandSpec& spec, std::span<const CommandSpec> table = command_table());
 
 // Handlers, grouped by domain in cmd_*.cpp.
 Result<json> handle_hello(CommandContext&, const json&);

@@ -33,15 +33,6 @@ void Responder::reply(const Result<json>& result) const {
 Dispatcher::Dispatcher(Services& svc, DispatchStats& stats, std::span<const CommandSpec> commands)
     : m_svc(svc), m_stats(stats), m_commands(commands) {}
 
-const CommandSpec* Dispatcher::find(std::string_view name) const {
-    for (const auto& c : m_commands) {
-        if (c.name == name) {
-            return &c;
-        }
-    }
-    return nullptr;
-}
-
 namespace {
 
 Result<void> check_arg_keys(const CommandSpec& spec, const json& args) {
@@ -69,13 +60,13 @@ void Dispatcher::handle_line(Connection& conn, std::string_view line) {
             send_error(req.error());
             return;
         }
-        const CommandSpec* spec = find(req->cmd);
+        const CommandSpec* spec = find_command(req->cmd, m_commands);
         if (spec == nullptr) {
             send_error(Error{ErrorCode::unknown_command,
                              fmt::format("unknown command '{}'", req->cmd.substr(0, 64))});
             return;
         }
-        ++m_stats.per_command[static_cast<std::size_t>(spec - m_commands.data())];
+        ++m_stats.per_command[command_index(*spec, m_commands)];
         if (auto ok = check_arg_keys(*spec, req->args); !ok) {
             send_error(ok.error());
             return;
@@ -106,7 +97,7 @@ void Dispatcher::run(const CommandSpec& spec, Connection& conn, const json& id, 
     CommandContext ctx{m_svc, conn, id};
     auto t0 = std::chrono::steady_clock::now();
     Result<json> result = spec.handler(ctx, args);
-    m_stats.latency[static_cast<std::size_t>(&spec - m_commands.data())].record(static_cast<std::uint64_t>(
+    m_stats.latency[command_index(spec, m_commands)].record(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count()));
     if (!result) {
         ++m_stats.errors;

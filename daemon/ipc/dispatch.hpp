@@ -36,7 +36,6 @@ public:
     void handle_line(Connection& conn, std::string_view line);
 
 private:
-    const CommandSpec* find(std::string_view name) const;
     void run(const CommandSpec& spec, Connection& conn, const json& id, const json& args);
 
     Services& m_svc;

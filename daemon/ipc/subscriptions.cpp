@@ -12,7 +12,7 @@ namespace {
 // so a client that never reads costs one counter increment per line.
 constexpr std::uint64_t k_gap_retry_every = 64;
 
-// The one selector test of the log filter.
+// A subscription's (sink, client) key.
 bool same_key(const Subscription& s, const StreamSink& sink, std::uint64_t client) {
     return s.sink == &sink && s.client == client;
 }
