@@ -61,8 +61,10 @@ std::span<const std::string_view> internal_wire_commands();
 void add_commands(CLI::App& app, CommandEnv env);
 
 // Argument definitions, grouped as daemon/ipc/ groups its handlers.
-// cmd_process.cpp
+// start_flags.cpp: start's flags from the start-option table, and its run
+// (an ecosystem file, or one start request, then --wait)
 Bound define_start(CLI::App& sub);
+// cmd_process.cpp
 Bound define_stop(CLI::App& sub);
 Bound define_restart(CLI::App& sub);
 Bound define_reload(CLI::App& sub);

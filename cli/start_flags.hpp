@@ -9,10 +9,6 @@
 
 namespace pm::cli {
 
-// The start row of the CLI command table: its flags on `sub`, and its run
-// (an ecosystem file, or one start request, then --wait).
-Bound define_start(CLI::App& sub);
-
 // This shell's environment as a JSON object (a start's or --update-env's env_base).
 json client_environment();
 

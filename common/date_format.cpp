@@ -206,8 +206,8 @@ void DateFormat::append(std::string& out, std::int64_t unix_ms) const {
             case Token::day_ordinal: fmt::format_to(it, "{}{}", tm.tm_mday, ordinal_suffix(tm.tm_mday)); break;
             case Token::weekday_name: out.append(k_weekdays[tm.tm_wday]); break;
             case Token::weekday_short: out.append(k_weekdays[tm.tm_wday].substr(0, 3)); break;
-            case Token::ampm_upper: out.append(tm.tm_hour < 12 ? "AM" : "PM"); break;
-            case Token::ampm_lower: out.append(tm.tm_hour < 12 ? "am" : "pm"); break;
+            case Token::ampm_upper: out.append(k_ampm_upper[tm.tm_hour >= 12]); break;
+            case Token::ampm_lower: out.append(k_ampm_lower[tm.tm_hour >= 12]); break;
             case Token::offset_colon:
             case Token::offset: {
                 long off = tm.tm_gmtoff;

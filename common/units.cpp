@@ -61,7 +61,7 @@ Result<std::int64_t> parse_flag_duration_ms(std::string_view flag, std::string_v
     if (!ms) {
         return Error{ErrorCode::usage, fmt::format("{}: {}", flag, ms.error().message)};
     }
-    bool bare = std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.';
+    bool bare = text.find_first_not_of("0123456789.") == std::string_view::npos;
     bool zero = text.find_first_not_of("0.") == std::string_view::npos;
     if (bare && !zero) {
         std::string as_seconds = fmt::format("{}s", text);

@@ -117,14 +117,24 @@ void Instance::handle(ProcEvent ev, RestartReason reason) {
     if (m_draining) {
         return;
     }
+    // Reset even if an action throws (the dispatcher's catch-all keeps pmd
+    // up): a stuck m_draining would leave every later event queued forever.
+    struct DrainGuard {
+        Instance& self;
+        ~DrainGuard() {
+            self.m_queue.clear();  // keeps its few bytes of capacity for the next event
+            self.m_draining = false;
+        }
+    };
     m_draining = true;
     bool changed = false;
-    for (std::size_t i = 0; i < m_queue.size(); ++i) {
-        Posted p = m_queue[i];  // a copy: apply() may post, growing the vector
-        changed = apply(p) || changed;
+    {
+        DrainGuard guard{*this};
+        for (std::size_t i = 0; i < m_queue.size(); ++i) {
+            Posted p = m_queue[i];  // a copy: apply() may post, growing the vector
+            changed = apply(p) || changed;
+        }
     }
-    m_queue.clear();  // keeps its few bytes of capacity for the next event
-    m_draining = false;
     if (changed && m_on_change) {
         m_on_change(*this);
     }

@@ -80,14 +80,6 @@ std::vector<std::string> texts_of(const std::string& pm_logs_out) {
     return out;
 }
 
-std::string join_lines(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& l : lines) {
-        out += l;
-        out.push_back('\n');
-    }
-    return out;
-}
 
 long long file_size(const std::string& path) {
     struct stat st {};

@@ -29,8 +29,6 @@ std::string first_difference(std::string_view got, std::string_view want);
 // pm logs prints "<id>|<name> | <text>"; the text part of each line.
 std::vector<std::string> texts_of(const std::string& pm_logs_out);
 
-std::string join_lines(const std::vector<std::string>& lines);
-
 long long file_size(const std::string& path);
 
 // Highest N such that path.N exists (0 when none).
