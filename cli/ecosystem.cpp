@@ -15,6 +15,8 @@
 #include "common/signals.hpp"
 #include "common/units.hpp"
 #include "common/words.hpp"
+#include "cli/ecosystem_js.hpp"
+#include "cli/ecosystem_text.hpp"
 
 namespace pm::cli {
 namespace {
@@ -65,24 +67,65 @@ bool is_ecosystem_file(const std::string& arg) {
     if (::stat(arg.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
         return false;
     }
-    std::string base = base_name(arg);
-    return ends_with(base, ".json") || base == "Procfile" || ends_with(base, ".procfile");
+    return ecosystem_format(arg) != EcoFormat::none;
+}
+
+EcoFormat ecosystem_format(const std::string& path) {
+    std::string base = base_name(path);
+    if (base == "Procfile" || ends_with(base, ".procfile")) {
+        return EcoFormat::procfile;
+    }
+    if (ends_with(base, ".json")) {
+        return EcoFormat::json;
+    }
+    if (ends_with(base, ".yml") || ends_with(base, ".yaml")) {
+        return EcoFormat::yaml;
+    }
+    // PM2's rule (a *.config.js is a configuration, app.js a program), and
+    // ecosystem*.js, the name `pm2 init` writes.
+    for (std::string_view ext : {".js", ".cjs", ".mjs"}) {
+        if (ends_with(base, ext) && (ends_with(base.substr(0, base.size() - ext.size()), ".config") ||
+                                     base.rfind("ecosystem", 0) == 0)) {
+            return EcoFormat::javascript;
+        }
+    }
+    return EcoFormat::none;
 }
 
 Ecosystem parse_ecosystem_json(const std::string& text, const std::string& base_dir) {
-    Ecosystem eco;
-    json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded()) {
-        eco.errors.push_back("the file is not valid JSON");
+    auto doc = parse_lenient_json(text);
+    if (!doc) {
+        Ecosystem eco;
+        eco.errors.push_back(doc.error().message);
         return eco;
     }
+    return parse_ecosystem_doc(*doc, base_dir);
+}
+
+Ecosystem parse_ecosystem_yaml(const std::string& text, const std::string& base_dir) {
+    auto doc = parse_yaml(text);
+    if (!doc) {
+        Ecosystem eco;
+        eco.errors.push_back(doc.error().message);
+        return eco;
+    }
+    return parse_ecosystem_doc(*doc, base_dir);
+}
+
+Ecosystem parse_ecosystem_doc(const json& doc, const std::string& base_dir) {
+    Ecosystem eco;
     const json* apps = &doc;
+    json single;
     if (doc.is_object()) {
-        if (!doc.contains("apps")) {
-            eco.errors.push_back("expected an object with \"apps\" or an array of apps");
+        if (doc.contains("apps")) {
+            apps = &doc["apps"];
+        } else if (doc.contains("script") || doc.contains("cmd") || doc.contains("command")) {
+            single = json::array({doc});  // one app object, as PM2 accepts
+            apps = &single;
+        } else {
+            eco.errors.push_back("expected an object with \"apps\", one app object (with \"script\") or an array of apps");
             return eco;
         }
-        apps = &doc["apps"];
     }
     if (!apps->is_array() || apps->empty()) {
         eco.errors.push_back("apps: expected a non-empty array");
@@ -141,17 +184,28 @@ Ecosystem parse_procfile(const std::string& text, const std::string& base_dir) {
 }
 
 Ecosystem load_ecosystem(const std::string& path, const std::vector<std::string>& only) {
-    std::ifstream in(path, std::ios::binary);
     Ecosystem eco;
-    if (!in) {
-        eco.errors.push_back(fmt::format("unable to read {}", path));
-        return eco;
+    EcoFormat format = ecosystem_format(path);
+    if (format == EcoFormat::javascript) {
+        // Evaluated by node in this process's cwd and environment, never in pmd.
+        auto doc = eval_js_ecosystem(path);
+        if (!doc) {
+            eco.errors.push_back(doc.error().message);
+            return eco;
+        }
+        eco = parse_ecosystem_doc(*doc, dir_name(path));
+    } else {
+        std::ifstream in(path, std::ios::binary);
+        if (!in) {
+            eco.errors.push_back(fmt::format("unable to read {}", path));
+            return eco;
+        }
+        std::stringstream ss;
+        ss << in.rdbuf();
+        eco = format == EcoFormat::procfile ? parse_procfile(ss.str(), dir_name(path))
+              : format == EcoFormat::yaml   ? parse_ecosystem_yaml(ss.str(), dir_name(path))
+                                            : parse_ecosystem_json(ss.str(), dir_name(path));
     }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string base = base_name(path);
-    eco = (base == "Procfile" || ends_with(base, ".procfile")) ? parse_procfile(ss.str(), dir_name(path))
-                                                                : parse_ecosystem_json(ss.str(), dir_name(path));
     if (!only.empty()) {
         for (const auto& n : only) {
             bool found = std::any_of(eco.apps.begin(), eco.apps.end(), [&](const EcoApp& a) { return a.name == n; });

@@ -1,4 +1,5 @@
-// Ecosystem files: a JSON file of apps (PM2's common keys accepted) or a
+// Ecosystem files: PM2's forms (JSON with comments and trailing commas,
+// YAML, JavaScript evaluated by node; `apps` or one app object) or a
 // Procfile, turned into start requests. Validation is complete before
 // anything starts: every problem is reported with its path in the file.
 // Pure except for reading the file.
@@ -22,14 +23,23 @@ struct Ecosystem {
     std::vector<std::string> warnings;  // accepted PM2 keys that pm ignores
 };
 
+enum class EcoFormat { none, json, yaml, javascript, procfile };
+
 // True when `arg` names an existing file that looks like an ecosystem file
-// (*.json, *.config.json, Procfile, *.procfile).
+// (*.json, *.yml, *.yaml, *.config.{js,cjs,mjs}, ecosystem*.{js,cjs,mjs},
+// Procfile, *.procfile).
 bool is_ecosystem_file(const std::string& arg);
+// The format a file name says (PM2's rule: app.js is a program, not a file
+// of apps); none for anything else.
+EcoFormat ecosystem_format(const std::string& path);
 
 // Parses a file; `only` keeps the named apps (empty: all).
 Ecosystem load_ecosystem(const std::string& path, const std::vector<std::string>& only = {});
 // The same from text; `base_dir` resolves relative cwd values.
 Ecosystem parse_ecosystem_json(const std::string& text, const std::string& base_dir);
+Ecosystem parse_ecosystem_yaml(const std::string& text, const std::string& base_dir);
+// A parsed document: {"apps":[...]}, one app object, or an array of apps.
+Ecosystem parse_ecosystem_doc(const json& doc, const std::string& base_dir);
 Ecosystem parse_procfile(const std::string& text, const std::string& base_dir);
 
 }  // namespace pm::cli

@@ -163,7 +163,11 @@ struct AppParser {
             }
             n = v->get<std::string>();
         } else {
+            // PM2 names an app after its script without the extension.
             n = default_name;
+            if (auto dot = n.rfind('.'); dot != std::string::npos && dot > 0) {
+                n.resize(dot);
+            }
         }
         if (auto ok = validate_name(n); !ok) {
             error("name", ok.error().message);

@@ -2,6 +2,7 @@
 // pm validate FILE, --only, and stop/restart/delete FILE.
 #include <doctest/doctest.h>
 #include <unistd.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -651,3 +652,86 @@ TEST_CASE("starting a file whose app is running with a different command fails w
 }
 
 }  // TEST_SUITE
+
+// PM2's file forms: the files a PM2 user already has.
+
+TEST_CASE("pm start of a PM2 JSON file with comments and trailing commas starts its apps") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    std::string file = dir + "/process.json";
+    write_text(file, fmt::format(R"({{
+  // written for PM2
+  "apps": [
+    {{"name": "commented", "script": "{}", "args": ["sleep"], /* one */ }},
+  ],
+}})",
+                                 PM_TEST_CHILD));
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(listed(home) == std::vector<std::string>{"commented:0"});
+}
+
+TEST_CASE("pm validate of a JSON file with a syntax error names its line and column and exits 2") {
+    TempHome home;
+    std::string file = make_dir(home, "proj") + "/apps.json";
+    write_text(file, "{\n  \"apps\": [\n    {\"name\": \"a\" \"script\": \"x\"}\n  ]\n}\n");
+    RunResult r = run_pm(home, {"validate", file});
+    CHECK(r.exit_code == 2);
+    CHECK_MESSAGE(r.err.find("line 3, column") != std::string::npos, describe(r));
+}
+
+TEST_CASE("pm start of a YAML ecosystem file starts its apps with their env and instances") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    std::string file = dir + "/ecosystem.yml";
+    write_text(file, fmt::format("apps:\n  - name: yam\n    script: {}\n    args: sleep\n    instances: 2\n"
+                                 "    env:\n      PORT: \"8080\"\n      RATIO: 0.5\n",
+                                 PM_TEST_CHILD));
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(listed(home) == std::vector<std::string>{"yam:0", "yam:1"});
+    auto env = environ_of(online_pid(home, "yam", 1));
+    CHECK(env["PORT"] == "8080");
+    CHECK(env["RATIO"] == "0.5");
+}
+
+TEST_CASE("pm start of one app object with no apps key and no name names it after its script") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    std::filesystem::create_symlink(PM_TEST_CHILD, dir + "/worker.bin");
+    std::string file = dir + "/worker.json";
+    write_text(file, R"({"script": "./worker.bin", "args": "sleep"})");
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(listed(home) == std::vector<std::string>{"worker:0"});
+}
+
+TEST_CASE("pm start ecosystem.config.js evaluates it with node (require, process.env) and leaves no errored file process") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    write_text(dir + "/shared.js", "module.exports = { args: ['sleep'] };\n");
+    std::string file = dir + "/ecosystem.config.js";
+    write_text(file, fmt::format(R"(const shared = require('./shared');
+module.exports = {{
+  apps: [{{
+    name: process.env.APP_NAME || 'unset',
+    script: '{}',
+    args: shared.args,
+    env: {{ FROM_JS: String(1 + 1) }},
+  }}],
+}};
+)",
+                                 PM_TEST_CHILD));
+    RunResult v = run_pm(home, {"validate", file}, {"APP_NAME=jsapp"});
+    CHECK_MESSAGE(v.exit_code == 0, describe(v));
+    RunResult r = run_pm(home, {"start", file}, {"APP_NAME=jsapp"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    CHECK(listed(home) == std::vector<std::string>{"jsapp:0"});
+    CHECK(environ_of(online_pid(home, "jsapp"))["FROM_JS"] == "2");
+
+    write_text(dir + "/broken.config.js", "module.exports = { apps: [ \n");
+    RunResult bad = run_pm(home, {"start", dir + "/broken.config.js"});
+    CHECK(bad.exit_code == 2);
+    CHECK_MESSAGE(bad.err.find("SyntaxError") != std::string::npos, describe(bad));
+    CHECK(listed(home) == std::vector<std::string>{"jsapp:0"});  // nothing named broken.config.js
+}
