@@ -65,6 +65,10 @@ void render_instances(const json& r) { print_instances(r.value("instances", json
 
 void render_list(const json& r) { print_instances(r.value("processes", json::array()), stdout); }
 
+void render_json_line(const json& r) { std::fputs(to_line(r).c_str(), stdout); }
+
+void render_json_pretty(const json& r) { std::fputs((r.dump(2) + "\n").c_str(), stdout); }
+
 void render_stopped(const json& r) {
     for (const auto& i : r.value("instances", json::array())) {
         std::string name = i.value("name", "");

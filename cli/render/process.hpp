@@ -10,6 +10,10 @@ namespace pm::cli {
 void render_instances(const json& result);
 // {"processes": [...]} as the process table (list).
 void render_list(const json& result);
+// PM2's jlist and prettylist: the result as `pm list --json` prints it, on
+// one line or indented.
+void render_json_line(const json& result);
+void render_json_pretty(const json& result);
 // One line per stopped instance with its last exit.
 void render_stopped(const json& result);
 void render_deleted(const json& result);

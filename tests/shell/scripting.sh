@@ -231,6 +231,14 @@ echo '{"apps": [{"name": "bad", "script": "x", "instances": 0}]}' >"$PM_HOME/bad
 run 2 "$PM" --no-autostart start "$PM_HOME/bad.json"
 grep -q 'apps\[0\].instances' "$ERR" || fail "the error does not name apps[0].instances: $(cat "$ERR")"
 
+# PM2's spellings of list --json: jlist on one line, prettylist indented.
+run 0 "$PM" --no-autostart jlist
+jqcheck '.processes | map(.name) | index("web") != null'
+[ "$(wc -l <"$OUT")" = 1 ] || fail "pm jlist is not one line: $(cat "$OUT")"
+run 0 "$PM" --no-autostart prettylist
+jqcheck '.processes | map(.name) | index("eco") != null'
+[ "$(wc -l <"$OUT")" -gt 1 ] || fail "pm prettylist is not indented: $(cat "$OUT")"
+
 # ---------------------------------------------------------------- save, kill
 run 0 "$PM" --no-autostart save
 [ -f "$PM_HOME/dump.json" ] || fail "pm save wrote no dump.json"
