@@ -71,8 +71,12 @@ int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Eco
     return bad.errors.empty() ? k_exit_ok : report_ecosystem(g, path, bad);
 }
 
-int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only, const json& env_base) {
+int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only, const json& env_base,
+                    const std::vector<std::string>& env_flags) {
     Ecosystem eco = load_ecosystem(path, split_csv(only));
+    if (auto ok = apply_env_flags(eco, env_flags); !ok) {
+        return print_error(g, ok.error());
+    }
     if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
         return rc;
     }

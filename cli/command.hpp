@@ -50,8 +50,9 @@ int print_error(const GlobalOptions& g, const Error& err);
 Result<Client> open_client(const GlobalOptions& g);
 
 // Ecosystem files (cmd_ecosystem.cpp).
+// `env_flags`: start's --env values (see apply_env_flags).
 int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
-                    const json& env_base);
+                    const json& env_base, const std::vector<std::string>& env_flags = {});
 struct Ecosystem;
 // Asks pmd to check every app as `start` would, changing nothing.
 int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco,

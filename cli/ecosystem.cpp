@@ -60,7 +60,62 @@ void check_duplicates(Ecosystem& eco) {
     }
 }
 
+// env_<name> blocks, their values as env's are (strings, numbers and
+// booleans as text).
+void read_env_blocks(const json& raw, const std::string& path, EcoApp& app, Ecosystem& eco) {
+    for (const auto& [key, block] : raw.items()) {
+        if (key.rfind("env_", 0) != 0 || key.size() == 4) {
+            continue;
+        }
+        if (!block.is_object()) {
+            eco.errors.push_back(fmt::format("{}.{}: expected an object", path, key));
+            continue;
+        }
+        json env = json::object();
+        for (const auto& [k, v] : block.items()) {
+            if (v.is_string()) {
+                env[k] = v;
+            } else if (v.is_number() || v.is_boolean()) {
+                env[k] = v.dump();
+            } else {
+                eco.errors.push_back(fmt::format("{}.{}.{}: expected a string, number or boolean", path, key, k));
+            }
+        }
+        app.env_blocks[key.substr(4)] = std::move(env);
+    }
+}
+
 }  // namespace
+
+Result<void> apply_env_flags(Ecosystem& eco, const std::vector<std::string>& env_flags) {
+    std::string block;
+    json vars = json::object();
+    for (const auto& e : env_flags) {
+        auto eq = e.find('=');
+        if (eq != std::string::npos) {
+            vars[e.substr(0, eq)] = e.substr(eq + 1);
+        } else if (!block.empty() && block != e) {
+            return fail(ErrorCode::usage, fmt::format("--env names two environments, '{}' and '{}': give one", block, e));
+        } else {
+            block = e;
+        }
+    }
+    for (auto& app : eco.apps) {
+        json env = app.args.value("env", json::object());
+        if (!block.empty()) {
+            if (app.env_blocks.contains(block)) {
+                env.update(app.env_blocks[block]);
+            } else {
+                eco.warnings.push_back(fmt::format("{}: no env_{} block; its env is used as it is", app.name, block));
+            }
+        }
+        env.update(vars);
+        if (!env.empty()) {
+            app.args["env"] = std::move(env);
+        }
+    }
+    return {};
+}
 
 bool is_ecosystem_file(const std::string& arg) {
     struct stat st {};
@@ -132,9 +187,15 @@ Ecosystem parse_ecosystem_doc(const json& doc, const std::string& base_dir) {
         return eco;
     }
     for (std::size_t i = 0; i < apps->size(); ++i) {
-        json args = parse_app((*apps)[i], fmt::format("apps[{}]", i), base_dir, eco);
+        const json& raw = (*apps)[i];
+        std::string path = fmt::format("apps[{}]", i);
+        json args = parse_app(raw, path, base_dir, eco);
         std::string name = args.value("name", "");
-        eco.apps.push_back(EcoApp{std::move(name), std::move(args)});
+        EcoApp app{std::move(name), std::move(args)};
+        if (raw.is_object()) {
+            read_env_blocks(raw, path, app, eco);
+        }
+        eco.apps.push_back(std::move(app));
     }
     check_duplicates(eco);
     return eco;

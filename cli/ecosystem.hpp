@@ -15,6 +15,7 @@ namespace pm::cli {
 struct EcoApp {
     std::string name;
     json args;  // start arguments (without env_base, which the caller adds)
+    json env_blocks = json::object();  // PM2's env_<name> blocks: name -> {K: "V"}
 };
 
 struct Ecosystem {
@@ -35,6 +36,11 @@ EcoFormat ecosystem_format(const std::string& path);
 
 // Parses a file; `only` keeps the named apps (empty: all).
 Ecosystem load_ecosystem(const std::string& path, const std::vector<std::string>& only = {});
+// `pm start FILE --env ...`: a value without '=' names a block (PM2's
+// `--env production` applies env_production over env), with '=' it is a
+// variable set over every app's env. More than one block name: usage error.
+// An app without the block keeps its env, with a warning (as PM2 warns).
+Result<void> apply_env_flags(Ecosystem& eco, const std::vector<std::string>& env_flags);
 // The same from text; `base_dir` resolves relative cwd values.
 Ecosystem parse_ecosystem_json(const std::string& text, const std::string& base_dir);
 Ecosystem parse_ecosystem_yaml(const std::string& text, const std::string& base_dir);

@@ -24,7 +24,8 @@ constexpr std::size_t k_name = row_of_flag("--name");
 constexpr std::size_t k_shell = row_of_flag("--shell");
 constexpr std::size_t k_wait = row_of_flag("--wait");
 constexpr std::size_t k_only = row_of_flag("--only");
-static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows);
+constexpr std::size_t k_env = row_of_flag("--env");
+static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows && k_env < k_rows);
 
 // The flags' values, one slot per table row; held in a shared_ptr because
 // CLI11 keeps references to them.
@@ -212,8 +213,21 @@ int run_start(const GlobalOptions& g, StartFlags& f, CLI::App& start, const CliC
         return print_error(g, Error{ErrorCode::usage, why});
     }
     const std::string& only = f.text[k_only];
-    if (f.command.size() == 1 && f.text[k_name].empty() && is_ecosystem_file(f.command[0])) {
-        return start_ecosystem(g, f.command[0], only, client_environment());
+    if (f.command.size() == 1 && is_ecosystem_file(f.command[0])) {
+        // The file says how its apps run: a flag pm would drop is refused,
+        // naming the key to set instead. --only and --env apply (PM2's
+        // `--env production` picks env_production).
+        for (std::size_t i = 0; i < k_rows; ++i) {
+            if (i != k_only && i != k_env && (f.given(i) || (f.option[i] != nullptr && f.option[i]->count() > 0))) {
+                const StartOption& o = k_start_options[i];
+                std::string key = o.eco.empty() ? std::string(o.key) : std::string(eco_spellings(o)[0]);
+                std::string_view flag = o.flag.substr(0, o.flag.find(','));
+                return print_error(g, Error{ErrorCode::usage,
+                                            fmt::format("{} does not apply to an ecosystem file: set \"{}\" in {} instead",
+                                                        flag, key, f.command[0])});
+            }
+        }
+        return start_ecosystem(g, f.command[0], only, client_environment(), f.list[k_env]);
     }
     if (!only.empty()) {
         return print_error(g, Error{ErrorCode::usage, "--only applies to ecosystem files"});

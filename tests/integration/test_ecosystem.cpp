@@ -735,3 +735,33 @@ module.exports = {{
     CHECK_MESSAGE(bad.err.find("SyntaxError") != std::string::npos, describe(bad));
     CHECK(listed(home) == std::vector<std::string>{"jsapp:0"});  // nothing named broken.config.js
 }
+
+TEST_CASE("pm start FILE --env production applies env_production over env, --env K=V over both") {
+    TempHome home;
+    json app = sleeper("staged");
+    app["env"] = {{"NODE_ENV", "development"}, {"PORT", 3000}, {"KEEP", "yes"}};
+    app["env_production"] = {{"NODE_ENV", "production"}, {"PORT", 80}};
+    std::string file = write_apps(make_dir(home, "proj"), {app});
+    RunResult r = run_pm(home, {"start", file, "--env", "production", "--env", "EXTRA=1"});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    auto env = environ_of(online_pid(home, "staged"));
+    CHECK(env["NODE_ENV"] == "production");
+    CHECK(env["PORT"] == "80");
+    CHECK(env["KEEP"] == "yes");
+    CHECK(env["EXTRA"] == "1");
+
+    RunResult two = run_pm(home, {"start", file, "--env", "production", "--env", "staging"});
+    CHECK(two.exit_code == 2);
+    CHECK_MESSAGE(two.err.find("give one") != std::string::npos, describe(two));
+}
+
+TEST_CASE("a start flag pm would drop with an ecosystem file is refused, naming the key to set") {
+    TempHome home;
+    std::string file = write_apps(make_dir(home, "proj"), {sleeper("flagged")});
+    RunResult r = run_pm(home, {"start", file, "--max-restarts", "3"});
+    CHECK(r.exit_code == 2);
+    CHECK_MESSAGE(r.err.find("--max-restarts does not apply to an ecosystem file: set \"max_restarts\"") !=
+                      std::string::npos,
+                  describe(r));
+    CHECK(listed(home).empty());
+}
