@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
 #include <cstdlib>
 #include <fmt/format.h>
 #include <optional>
@@ -22,6 +24,15 @@
 
 namespace pm::cli {
 namespace {
+
+std::optional<std::int64_t> parse_int(const std::string& t) {
+    std::int64_t x = 0;
+    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size()) {
+        return std::nullopt;
+    }
+    return x;
+}
 
 // "~/x" as PM2 reads it: under $HOME.
 std::string expand_home(const std::string& path) {
@@ -231,13 +242,30 @@ struct AppParser {
         if (v == nullptr) {
             return;
         }
-        if (v->is_number_integer() && v->get<std::int64_t>() >= o.min && v->get<std::int64_t>() <= o.max) {
-            args["instances"] = v->get<std::int64_t>();
-        } else if ((v->is_string() && v->get<std::string>() == "max") ||
-                   (v->is_number_integer() && v->get<std::int64_t>() == -1)) {
-            args["instances"] = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+        // PM2's forms: a number or a numeric string; 0 or "max" for every
+        // CPU, -1 for every CPU but one.
+        std::optional<std::int64_t> n;
+        if (v->is_number_integer()) {
+            n = v->get<std::int64_t>();
+        } else if (v->is_string()) {
+            const std::string& t = v->get_ref<const std::string&>();
+            if (t == "max") {
+                n = 0;
+            } else if (auto parsed = parse_int(t)) {
+                n = *parsed;
+            }
+        }
+        long cpus = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+        if (n && *n == 0) {
+            args["instances"] = cpus;
+        } else if (n && *n == -1) {
+            args["instances"] = std::max<long>(1, cpus - 1);
+        } else if (n && *n >= o.min && *n <= o.max) {
+            args["instances"] = *n;
         } else {
-            error("instances", fmt::format("expected a positive integer (at most {}) or \"max\"", o.max));
+            error("instances",
+                  fmt::format("expected a positive integer (at most {}), \"max\" or 0 (every CPU), or -1 (every CPU but one)",
+                              o.max));
         }
     }
 

@@ -106,13 +106,13 @@ struct BadFile {
 std::vector<BadFile> bad_files() {
     json good = sleeper("good");
     json zero_instances = sleeper("second");
-    zero_instances["instances"] = 0;
+    zero_instances["instances"] = -7;
     json unknown = sleeper("odd");
     unknown["colour"] = "blue";
     json bad_name = sleeper("bad name!");
     json reserved = sleeper("all");
     return {
-        {"instances 0 in the second app", json{{"apps", json::array({good, zero_instances})}}.dump(),
+        {"instances -7 in the second app", json{{"apps", json::array({good, zero_instances})}}.dump(),
          "apps[1].instances: expected a positive integer"},
         {"an unknown key", json{{"apps", json::array({unknown})}}.dump(), "apps[0].colour: unknown key"},
         {"a name with a space", json{{"apps", json::array({bad_name})}}.dump(), "apps[0].name: invalid name 'bad name!'"},
@@ -285,6 +285,27 @@ TEST_CASE("instances \"max\" starts one instance per online CPU") {
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     long cpus = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
     CHECK(static_cast<long>(list_json(home)["processes"].size()) == cpus);
+}
+
+TEST_CASE("instances in PM2's forms: a numeric string, 0 for every CPU, -1 for every CPU but one") {
+    TempHome home;
+    json two = sleeper("two");
+    two["instances"] = "2";
+    json all = sleeper("all-cpus");
+    all["instances"] = 0;
+    json but_one = sleeper("but-one");
+    but_one["instances"] = "-1";
+    std::string file = write_apps(make_dir(home, "proj"), {two, all, but_one});
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    long cpus = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
+    std::map<std::string, long> count;
+    for (const auto& p : list_json(home)["processes"]) {
+        ++count[p["name"].get<std::string>()];
+    }
+    CHECK(count["two"] == 2);
+    CHECK(count["all-cpus"] == cpus);
+    CHECK(count["but-one"] == std::max<long>(1, cpus - 1));
 }
 
 TEST_CASE("pm start of an invalid ecosystem file exits 2, names each problem and starts nothing") {

@@ -227,7 +227,7 @@ tr '\0' '\n' <"/proc/$ecopid/environ" | grep -qx 'PORT=4001' || fail "eco:1 does
 run 0 "$PM" --no-autostart stop "$PM_HOME/apps.json"
 [ "$(list_field eco 0 state)" = stopped ] || fail "eco:0 is not stopped"
 [ "$(list_field web 0 state)" = online ] || fail "stopping apps.json touched web"
-echo '{"apps": [{"name": "bad", "script": "x", "instances": 0}]}' >"$PM_HOME/bad.json"
+echo '{"apps": [{"name": "bad", "script": "x", "instances": -5}]}' >"$PM_HOME/bad.json"
 run 2 "$PM" --no-autostart start "$PM_HOME/bad.json"
 grep -q 'apps\[0\].instances' "$ERR" || fail "the error does not name apps[0].instances: $(cat "$ERR")"
 
