@@ -46,6 +46,11 @@ async function load() {
       }
     }
   }
+  // require() of an ES module (newer node) gives its namespace object.
+  if (mod !== null && typeof mod === 'object' && 'default' in mod &&
+      (mod[Symbol.toStringTag] === 'Module' || mod.__esModule === true)) {
+    mod = mod.default;
+  }
   if (typeof mod === 'function') {
     mod = mod();
   }

@@ -44,6 +44,11 @@ void write_file(const std::string& path, const std::string& text) {
     f << text;
 }
 
+// The error's message, or "" (doctest may print a message on success too).
+std::string error_of(const pm::Result<json>& r) {
+    return r.has_value() ? std::string() : r.error().message;
+}
+
 #define SKIP_WITHOUT_NODE()                              \
     do {                                                 \
         if (!have_node()) {                              \
@@ -71,7 +76,7 @@ TEST_CASE("ecosystem js: module.exports with a sibling require and process.env")
                "};\n");
     auto r = eval_js_ecosystem(dir / "ecosystem.config.js");
     ::unsetenv("PM_ECO_JS_TEST_VAR");
-    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    REQUIRE_MESSAGE(r.has_value(), error_of(r));
     json expected = json::parse(R"({"apps":[{"name":"web","script":"server.js",
         "env":{"PORT":8080,"MODE":"from-env"}}]})");
     CHECK(*r == expected);
@@ -82,7 +87,7 @@ TEST_CASE("ecosystem js: a .cjs file") {
     TempDir dir("pm-eco-js");
     write_file(dir / "ecosystem.config.cjs", "module.exports = { apps: [{ name: 'a', script: 'a.js', instances: 2 }] };\n");
     auto r = eval_js_ecosystem(dir / "ecosystem.config.cjs");
-    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    REQUIRE_MESSAGE(r.has_value(), error_of(r));
     CHECK(*r == json::parse(R"({"apps":[{"name":"a","script":"a.js","instances":2}]})"));
 }
 
@@ -91,7 +96,7 @@ TEST_CASE("ecosystem js: an .mjs file with export default") {
     TempDir dir("pm-eco-js");
     write_file(dir / "ecosystem.config.mjs", "const name = 'm';\nexport default { apps: [{ name, script: 'm.js' }] };\n");
     auto r = eval_js_ecosystem(dir / "ecosystem.config.mjs");
-    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    REQUIRE_MESSAGE(r.has_value(), error_of(r));
     CHECK(*r == json::parse(R"({"apps":[{"name":"m","script":"m.js"}]})"));
 }
 
@@ -100,13 +105,13 @@ TEST_CASE("ecosystem js: an exported function is called, its Promise awaited") {
     TempDir dir("pm-eco-js");
     write_file(dir / "fn.config.js", "module.exports = () => ({ apps: [{ name: 'f', script: 'f.js' }] });\n");
     auto r = eval_js_ecosystem(dir / "fn.config.js");
-    REQUIRE_MESSAGE(r.has_value(), r.error().message);
+    REQUIRE_MESSAGE(r.has_value(), error_of(r));
     CHECK(*r == json::parse(R"({"apps":[{"name":"f","script":"f.js"}]})"));
 
     write_file(dir / "async.config.js",
                "module.exports = async () => ({ apps: [{ name: 'p', script: 'p.js' }] });\n");
     auto p = eval_js_ecosystem(dir / "async.config.js");
-    REQUIRE_MESSAGE(p.has_value(), p.error().message);
+    REQUIRE_MESSAGE(p.has_value(), error_of(p));
     CHECK(*p == json::parse(R"({"apps":[{"name":"p","script":"p.js"}]})"));
 }
 
@@ -156,4 +161,23 @@ TEST_CASE("ecosystem js: node missing from PATH is a clear error") {
     REQUIRE_FALSE(r.has_value());
     CHECK(r.error().message.find("node is needed to read eco.config.js") != std::string::npos);
     CHECK(r.error().message.find("apt-get install nodejs") != std::string::npos);
+}
+
+TEST_CASE("ecosystem js: an ES module .js (package type module) falls back to import") {
+    SKIP_WITHOUT_NODE();
+    TempDir dir("pm-eco-js");
+    write_file(dir / "package.json", "{\"type\": \"module\"}\n");
+    write_file(dir / "ecosystem.config.js", "export default { apps: [{ name: 'esm', script: 'e.js' }] };\n");
+    auto r = eval_js_ecosystem(dir / "ecosystem.config.js");
+    REQUIRE_MESSAGE(r.has_value(), error_of(r));
+    CHECK(*r == json::parse(R"({"apps":[{"name":"esm","script":"e.js"}]})"));
+}
+
+TEST_CASE("ecosystem js: an export JSON cannot hold is an error") {
+    SKIP_WITHOUT_NODE();
+    TempDir dir("pm-eco-js");
+    write_file(dir / "empty.config.js", "module.exports = undefined;\n");
+    auto r = eval_js_ecosystem(dir / "empty.config.js");
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("empty.config.js") != std::string::npos);
 }
