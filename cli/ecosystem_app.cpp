@@ -25,6 +25,43 @@
 namespace pm::cli {
 namespace {
 
+// What a PM2 key pm does not use means for the app: the consequence when
+// ignoring it changes how the app behaves, nothing for a value that changes
+// nothing (exec_mode fork, empty node_args), else that pm does not use it.
+std::optional<std::string> pm2_key_warning(std::string_view key, const json& v) {
+    auto empty = [&] {
+        return v.is_null() || (v.is_string() && v.get_ref<const std::string&>().empty()) || (v.is_array() && v.empty()) ||
+               v == false;
+    };
+    if (key == "exec_mode") {
+        if (v == "fork" || v == "fork_mode") {
+            return std::nullopt;
+        }
+        return "PM2's cluster mode is not available in pm: each instance is a process of its own, so "
+               "instances must not listen on one port (increment_var gives each its own)";
+    }
+    if (key == "wait_ready") {
+        if (empty()) {
+            return std::nullopt;
+        }
+        return "pm does not wait for process.send('ready'): the app counts as online once started "
+               "(ready_fd or ready_tcp make pm wait)";
+    }
+    if (key == "listen_timeout") {
+        return "PM2 key not used by pm: pm's wait for readiness is ready_timeout";
+    }
+    if (key == "node_args" || key == "interpreter_args") {
+        if (empty()) {
+            return std::nullopt;
+        }
+        return "not passed by pm: the interpreter runs without these arguments (put them in script or args)";
+    }
+    if (key == "log_file") {
+        return "pm writes no combined log file: out_file and error_file are written, `pm logs` merges them";
+    }
+    return "PM2 key not used by pm";
+}
+
 std::optional<std::int64_t> parse_int(const std::string& t) {
     std::int64_t x = 0;
     auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), x);
@@ -190,7 +227,9 @@ struct AppParser {
     void check_keys() {
         for (const auto& [key, value] : app.items()) {
             if (in(key, k_ignored_pm2_keys)) {
-                eco.warnings.push_back(fmt::format("{}.{}: accepted but ignored by pm", path, key));
+                if (auto w = pm2_key_warning(key, value)) {
+                    eco.warnings.push_back(fmt::format("{}.{}: {}", path, key, *w));
+                }
             } else if (!known(key) && key.rfind("env_", 0) != 0) {
                 error(key, "unknown key");
             }

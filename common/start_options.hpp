@@ -212,6 +212,9 @@ inline constexpr StartOption k_start_options[] = {
 inline constexpr std::string_view k_ignored_pm2_keys[] = {
     "exec_mode", "log_file", "node_args", "interpreter_args", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
+    "watch_options", "pmx", "post_update", "shutdown_with_message", "instance_var", "automation",
+    "treekill", "force", "append_env_to_name", "disable_trace", "trace", "filter_env", "namespace",
+    "version", "disable_source_map_support", "autostart", "vizion_running", "node_version",
 };
 
 namespace detail {

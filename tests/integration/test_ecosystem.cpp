@@ -300,7 +300,8 @@ TEST_CASE("instances in PM2's forms: a numeric string, 0 for every CPU, -1 for e
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
     long cpus = std::max<long>(1, sysconf(_SC_NPROCESSORS_ONLN));
     std::map<std::string, long> count;
-    for (const auto& p : list_json(home)["processes"]) {
+    json listing = list_json(home);
+    for (const auto& p : listing["processes"]) {
         ++count[p["name"].get<std::string>()];
     }
     CHECK(count["two"] == 2);
@@ -417,7 +418,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     CHECK_MESSAGE(r.exit_code == 0, describe(r));
     CHECK_MESSAGE(contains(r.out, "is valid: 2 apps"), describe(r));
     CHECK_MESSAGE(contains(r.out, R"(["a","b"])"), describe(r));
-    CHECK_MESSAGE(contains(r.err, "apps[1].exec_mode: accepted but ignored by pm"), describe(r));
+    CHECK_MESSAGE(contains(r.err, "apps[1].exec_mode: PM2's cluster mode is not available in pm"), describe(r));
 
     RunResult j = run_pm(home, {"--json", "validate", file});
     CHECK_MESSAGE(j.exit_code == 0, describe(j));
@@ -425,7 +426,8 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     REQUIRE_MESSAGE(reply.is_object(), describe(j));
     CHECK(reply["ok"] == true);
     CHECK(reply["apps"] == json::array({"a", "b"}));
-    CHECK(reply["warnings"] == json::array({"apps[1].exec_mode: accepted but ignored by pm"}));
+    REQUIRE(reply["warnings"].size() == 1);
+    CHECK(contains(reply["warnings"][0].get<std::string>(), "apps[1].exec_mode: PM2's cluster mode is not available in pm"));
     CHECK(j.err.empty());
     CHECK(home.daemons().empty());
 }
@@ -448,7 +450,7 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
     std::string file = write_apps(make_dir(home, "proj"), {app}, "ecosystem.config.json");
     RunResult r = run_pm(home, {"start", file});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
-    CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: accepted but ignored by pm"), describe(r));
+    CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: PM2's cluster mode is not available in pm"), describe(r));
     CHECK_MESSAGE(!contains(r.err, "out_file"), describe(r));
     CHECK(online_pid(home, "legacy") > 0);
 
@@ -785,4 +787,26 @@ TEST_CASE("a start flag pm would drop with an ecosystem file is refused, naming 
                       std::string::npos,
                   describe(r));
     CHECK(listed(home).empty());
+}
+
+TEST_CASE("PM2 keys pm does not use warn as PM2 keys, with the consequence where it matters, and no-op values say nothing") {
+    TempHome home(no_daemon());
+    json app = sleeper("quiet");
+    app["exec_mode"] = "fork";
+    app["node_args"] = "";
+    app["wait_ready"] = false;
+    json loud = sleeper("loud");
+    loud["pmx"] = true;
+    loud["wait_ready"] = true;
+    loud["node_args"] = "--max-old-space-size=512";
+    std::string file = write_apps(make_dir(home, "proj"), {app, loud});
+    RunResult r = run_pm(home, {"--json", "validate", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    json warnings = parse(r.out)["warnings"];
+    std::string all = warnings.dump();
+    CHECK_MESSAGE(!contains(all, "apps[0]"), all);
+    CHECK_MESSAGE(contains(all, "apps[1].pmx: PM2 key not used by pm"), all);
+    CHECK_MESSAGE(contains(all, "apps[1].wait_ready: pm does not wait for process.send('ready')"), all);
+    CHECK_MESSAGE(contains(all, "apps[1].node_args: not passed by pm"), all);
+    CHECK_MESSAGE(!contains(all, "unknown key"), all);
 }
