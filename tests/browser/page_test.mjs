@@ -66,6 +66,7 @@ function pm(...args) {
 async function until(what, fn, ms = WAIT_MS) {
   const end = Date.now() + ms;
   for (;;) {
+    if (pmd && (pmd.exitCode !== null || pmd.signalCode !== null)) throw new Error(`pmd exited while waiting for ${what}`);
     const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
@@ -95,7 +96,7 @@ async function main() {
   const port = await freePort();
 
   step = 'start pmd with --http';
-  pmd = spawn(DIE_WITH_PARENT, [PMD, '--foreground', '--home', home, '--http', `127.0.0.1:${port}`],
+  pmd = spawn(DIE_WITH_PARENT, [String(process.pid), PMD, '--foreground', '--home', home, '--http', `127.0.0.1:${port}`],
               { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let pmdErr = '';
   pmd.stderr.on('data', (d) => { pmdErr = (pmdErr + d).slice(-4000); });
