@@ -100,7 +100,7 @@ async function main() {
               { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let pmdErr = '';
   pmd.stderr.on('data', (d) => { pmdErr = (pmdErr + d).slice(-4000); });
-  pmd.once('exit', (code, sig) => { if (step !== 'pmd goes away') console.error(`pmd exited (${code ?? sig}) during "${step}": ${pmdErr}`); });
+  pmd.once('exit', (code, sig) => { if (!step.startsWith('pmd goes away')) console.error(`pmd exited (${code ?? sig}) during "${step}": ${pmdErr}`); });
   const tokenFile = path.join(home, 'http.token');
   const token = (await until('http.token', () => fs.existsSync(tokenFile) && fs.readFileSync(tokenFile, 'utf8').trim())).trim();
   if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`http.token holds ${JSON.stringify(token)}, not 64 hex digits`);
