@@ -41,6 +41,13 @@ let pmd = null;
 let browser = null;
 let page = null;
 let step = 'setup';
+let stepAt = Date.now();
+const timings = [];
+function go(name) {
+  timings.push(`${step} ${Date.now() - stepAt} ms`);
+  step = name;
+  stepAt = Date.now();
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -95,7 +102,7 @@ async function main() {
   fs.mkdirSync(OUTDIR, { recursive: true });
   const port = await freePort();
 
-  step = 'start pmd with --http';
+  go('start pmd with --http');
   pmd = spawn(DIE_WITH_PARENT, [String(process.pid), PMD, '--foreground', '--home', home, '--http', `127.0.0.1:${port}`],
               { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let pmdErr = '';
@@ -106,7 +113,7 @@ async function main() {
   if (!/^[0-9a-f]{64}$/.test(token)) throw new Error(`http.token holds ${JSON.stringify(token)}, not 64 hex digits`);
   await until(`pmd listening on 127.0.0.1:${port}`, () => connects(port));
 
-  step = 'launch chromium';
+  go('launch chromium');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   page.setDefaultTimeout(WAIT_MS);
@@ -114,13 +121,13 @@ async function main() {
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('dialog', (d) => d.accept());  // the page uses its own dialog; accept any native one too
 
-  step = 'open the page with #token=';
+  go('open the page with #token=');
   await page.goto(`http://127.0.0.1:${port}/#token=${token}`);
   await page.locator('#conn.live').waitFor();
   if (page.url().includes(token)) throw new Error(`the token is still in the address bar: ${page.url()}`);
   await page.locator('#empty').waitFor();  // no process yet: the empty state says how to start one
 
-  step = 'pm start: the row appears';
+  go('pm start: the row appears');
   const script = 'i=0; while :; do i=$((i+1)); printf "tick %d \\033[32mgreen\\033[0m\\n" $i; echo "warn $i" >&2; sleep 0.2; done';
   await pm('start', '--name', 'ticker', '--shell', script);
   const row = page.locator('#rows tr[data-name="ticker"]');
@@ -130,7 +137,7 @@ async function main() {
   const listed = JSON.parse(await pm('list', '--json')).processes.find((p) => p.name === 'ticker');
   if (String(listed.pid) !== pid1) throw new Error(`the row shows pid ${pid1}, pm list says ${listed.pid}`);
 
-  step = 'a new log line arrives in the log pane';
+  go('a new log line arrives in the log pane');
   const lastTick = () => page.evaluate(() => {
     let max = 0;
     for (const l of document.querySelectorAll('#logview .l.out')) {
@@ -153,7 +160,7 @@ async function main() {
   if ((await page.locator('#logview').textContent()).includes('\x1b')) throw new Error('raw escape codes shown in the log pane');
   await page.locator('#logview .l.err', { hasText: 'warn' }).first().waitFor();
 
-  step = 'restart, confirmed in the dialog: the pid changes';
+  go('restart, confirmed in the dialog: the pid changes');
   await row.locator('button[data-act="restart"]').click();
   await page.locator('#confirm[open]').waitFor();
   await page.locator('#cyes').click();
@@ -166,20 +173,22 @@ async function main() {
   const restarts = JSON.parse(await pm('list', '--json')).processes.find((p) => p.name === 'ticker');
   if (String(restarts.pid) === pid1) throw new Error('pm list still shows the old pid after the restart');
 
-  step = 'the detail panel and chart of the selected process';
+  go('the detail panel and chart of the selected process');
   await row.locator('td.name').click();
   await page.locator('#det:not([hidden])').waitFor();
   await page.locator('#dname', { hasText: 'ticker' }).waitFor();
 
-  step = 'screenshot';
+  go('screenshot');
   const shot = path.join(OUTDIR, 'browser-page.png');
   await page.screenshot({ path: shot });
 
-  step = 'pmd goes away: the page says it is retrying';
+  go('pmd goes away: the page says it is retrying');
   await stopPmd();
   await page.locator('#banner.show', { hasText: 'retrying' }).waitFor();
 
   if (pageErrors.length) throw new Error(`uncaught errors in the page: ${pageErrors.join('; ')}`);
+  go('done');
+  console.log(`browser: page: step times: ${timings.join(', ')}`);
   console.log(`browser: page: every step passed; screenshot ${shot}`);
 }
 
