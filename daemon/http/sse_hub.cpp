@@ -226,7 +226,7 @@ Result<void> SseHub::open(SseTransport& t, const SseRequest& r) {
         return {};  // gone already; or full, and then it stalls and is closed
     }
     if (events) {
-        write_event(c, sse_event_head(k_event_hello, sse_data(ipc::process_list_json(m_svc))));
+        c.hello_owed = !write_event(c, sse_event_head(k_event_hello, sse_data(ipc::process_list_json(m_svc))));
     }
     pump(c);  // the lines the id says it has not had
     if (c.stats && !m_stats_head.empty() && !c.dead) {
@@ -280,6 +280,10 @@ bool SseHub::write_event(Client& c, std::string head) {
 
 void SseHub::set_pos(Client& c, std::uint64_t inst, std::uint64_t seq) {
     c.pos[inst] = seq;
+    if (!c.recent.empty() && c.recent.front().id == inst) {
+        c.recent.front().seq = seq;  // the usual case: the same process again
+        return;
+    }
     auto it = std::find_if(c.recent.begin(), c.recent.end(), [&](const LogPosition& p) { return p.id == inst; });
     if (it != c.recent.end()) {
         c.recent.erase(it);

@@ -19,14 +19,22 @@ bool parse_u64(std::string_view s, std::uint64_t& out) {
 }  // namespace
 
 void append_resume_id(std::string& out, std::uint64_t epoch, const std::vector<LogPosition>& positions) {
-    fmt::format_to(std::back_inserter(out), "{}:", epoch);
-    bool first = true;
-    for (const auto& p : positions) {
-        if (!first) {
-            out += ',';
+    // Written for every event of every client: to_chars into a stack buffer.
+    char buf[48];
+    auto append = [&](std::uint64_t v, char sep) {
+        char* end = std::to_chars(buf, buf + sizeof buf - 1, v).ptr;
+        *end++ = sep;
+        out.append(buf, end);
+    };
+    append(epoch, ':');
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+        append(positions[k].id, '.');
+        if (k + 1 < positions.size()) {
+            append(positions[k].seq, ',');
+        } else {
+            char* end = std::to_chars(buf, buf + sizeof buf, positions[k].seq).ptr;
+            out.append(buf, end);
         }
-        first = false;
-        fmt::format_to(std::back_inserter(out), "{}.{}", p.id, p.seq);
     }
 }
 

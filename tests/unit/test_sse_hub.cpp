@@ -448,4 +448,25 @@ TEST_CASE("a client that is gone when written to is dropped with its subscriptio
     CHECK(w.stats.sse_disconnects_closed == 1);
 }
 
+TEST_CASE("a client full when a process changed gets a fresh hello once it drains") {
+    test::Loop l;
+    World w(l.get(), SseLimits{.queue_bytes = 100, .stall_close_ms = 60000, .ping_ms = 60000});
+    w.add("web");
+    FakeTransport& t = w.conn(1);
+    REQUIRE(w.sse.open(t, events_request({})));
+    t.mode = ipc::StreamSend::full;
+    t.queued = 500;
+    auto api = w.add("api");
+    w.sse.on_table_change();
+    uv_run(l.get(), UV_RUN_NOWAIT);
+    CHECK(w.stats.sse_events_dropped == 1);
+    t.mode = ipc::StreamSend::sent;
+    t.queued = 0;
+    CHECK(test::run_until(l.get(), [&] { return of_kind(events_of(t.bytes), "hello").size() == 2; }, 3000));
+    auto hello = of_kind(events_of(t.bytes), "hello")[1].data;
+    REQUIRE(hello["processes"].size() == 2);
+    CHECK(hello["processes"][1]["id"] == api[0]);
+    CHECK(of_kind(events_of(t.bytes), "state").empty());
+}
+
 }  // TEST_SUITE
