@@ -155,6 +155,7 @@ Result<SseHub::Client> SseHub::make_client(SseTransport& t, const SseRequest& r)
     // Where each followed process stands: where the id says (its lines are
     // then owed from the ring), else at its newest line. Processes the id
     // lists come first in the id this client will get.
+    bool other_pmd = !r.last_event_id.empty() && resume.epoch != m_epoch;
     std::vector<LogPosition> rest;
     for (auto* inst : m_svc.table.all()) {
         logs::LogChannel* ch = m_svc.hub.channel(inst->id());
@@ -164,7 +165,7 @@ Result<SseHub::Client> SseHub::make_client(SseTransport& t, const SseRequest& r)
         LogPosition p{inst->id(), ch->ring().next_seq() - 1};
         auto listed = std::find_if(resume.positions.begin(), resume.positions.end(),
                                    [&](const LogPosition& l) { return l.id == p.id; });
-        if (resume.epoch != m_epoch && !r.last_event_id.empty()) {
+        if (other_pmd) {
             p.seq = 0;  // an earlier pmd's id: every line in today's ring is new to it
             c.behind = true;
         } else if (listed != resume.positions.end()) {
@@ -173,7 +174,7 @@ Result<SseHub::Client> SseHub::make_client(SseTransport& t, const SseRequest& r)
             c.recent.push_back(p);
         }
         c.pos[p.id] = p.seq;
-        if (listed == resume.positions.end() || resume.epoch != m_epoch) {
+        if (listed == resume.positions.end() || other_pmd) {
             rest.push_back(p);
         }
     }
