@@ -73,6 +73,8 @@ constexpr std::array k_commands{
                define_reset, render_reset, normal, true},
     CliCommand{"validate", "", "", "check an ecosystem file or Procfile without starting anything",
                define_validate, nullptr, normal, true},
+    CliCommand{"web", "", "web", "the web view's URL (turns it on in pmd if it is off)",
+               define_web, render_web, normal, true},
     CliCommand{"ping", "", "ping", "check that pmd answers (starts it if needed)",
                nullptr, render_pong, normal, true},
     CliCommand{"version", "", "hello", "versions of pm, pmd and the protocol",

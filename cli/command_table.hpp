@@ -86,6 +86,7 @@ Bound define_monit(CLI::App& sub);
 // cmd_state.cpp
 Bound define_version(CLI::App& sub);
 Bound define_save(CLI::App& sub);
+Bound define_web(CLI::App& sub);
 // cmd_startup.cpp
 Bound define_startup(CLI::App& sub);
 // cmd_ecosystem.cpp

@@ -11,6 +11,8 @@
 
 #include "common/cron.hpp"
 #include "daemon/error_log.hpp"
+#include "daemon/http/metrics_text.hpp"
+#include "daemon/http/page_asset.hpp"
 #include "daemon/ipc/process_ops.hpp"
 #include "daemon/ipc/stream_events.hpp"
 #include "daemon/store/dump_file.hpp"
@@ -77,7 +79,12 @@ void Daemon::build_ipc() {
                          m_paths.home};
     m_services = std::make_unique<ipc::Services>(ipc::Services{*m_table, *m_hub, m_pool, *m_sampler, *m_self,
                                                                *m_server, *m_streams, *m_socket_sink,
-                                                               m_dispatch_stats, info, [this] { begin_shutdown(); }});
+                                                               m_dispatch_stats, m_http_stats, info,
+                                                               [this] { begin_shutdown(); }});
+    m_services->web = [this](const json& args) { return web(args); };
+    m_services->web_status = [this] {
+        return m_http ? json{{"listening", m_http->listening()}, {"url", m_http->url()}} : json::object();
+    };
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services, m_dispatch_stats);
     m_sampler->on_tick([this] { m_streams->publish_stats([this] { return ipc::monitor_frame(*m_services); }); });
 }
@@ -91,7 +98,46 @@ Result<void> Daemon::start() {
         h->get()->data = this;
         uv_signal_start(h->get(), signal_cb, sig);
     }
-    return m_server->listen(m_paths.sock());
+    PM_TRY(m_server->listen(m_paths.sock()));
+    if (m_opts.http_enabled) {
+        PM_TRY(start_http(m_opts.http));
+    }
+    return {};
+}
+
+Result<void> Daemon::start_http(http::HttpOptions opts) {
+    auto server = std::make_unique<http::HttpServer>(&m_loop, std::move(opts), *m_dispatcher, m_http_stats,
+                                                     m_paths.home + "/http.token");
+    server->set_page([] { return http::page_html(); });
+    server->set_metrics([this] { return http::render_metrics(*m_services, m_http_stats); });
+    PM_TRY(server->listen());
+    m_http = std::move(server);
+    return {};
+}
+
+Result<json> Daemon::web(const json& args) {
+    bool started = false;
+    if (!m_http || !m_http->listening()) {
+        http::HttpOptions opts = m_opts.http;
+        if (args.contains("listen")) {
+            PM_TRY_ASSIGN(std::string text, arg_string(args, "listen"));
+            auto addr = http::parse_listen_address(text);
+            if (!addr) {
+                return fail(ErrorCode::bad_args, addr.error().message);
+            }
+            opts.listen = *addr;
+        }
+        if (auto ok = start_http(std::move(opts)); !ok) {
+            return fail(ok.error().code == ErrorCode::usage ? ErrorCode::bad_args : ok.error().code,
+                        ok.error().message);
+        }
+        started = true;
+    }
+    return json{{"url", m_http->url()},
+                {"open", m_http->url() + "#token=" + m_http->token()},
+                {"token", m_http->token()},
+                {"listen", http::authority(m_http->address())},
+                {"started", started}};
 }
 
 void Daemon::resurrect() {
@@ -121,6 +167,9 @@ void Daemon::begin_shutdown() {
     m_shutting_down = true;
     m_services->shutting_down = true;
     m_server->stop_listening();
+    if (m_http) {
+        m_http->stop_listening();
+    }
     ::unlink(m_paths.sock().c_str());
     m_table->stop_scheduled_restarts();  // no restarts on file changes while stopping
     m_log_rotation.reset();
@@ -133,6 +182,7 @@ void Daemon::begin_shutdown() {
         PM_LOG(info, "all processes stopped");
         m_hub->close_all_pipes();
         m_server->close_all();
+        close_http_clients();
         m_sigterm.close();
         m_sigint.close();
     });
@@ -140,8 +190,15 @@ void Daemon::begin_shutdown() {
         // Waiter table full: close clients now; processes were signalled.
         m_hub->close_all_pipes();
         m_server->close_all();
+        close_http_clients();
         m_sigterm.close();
         m_sigint.close();
+    }
+}
+
+void Daemon::close_http_clients() {
+    if (m_http) {
+        m_http->close_all();
     }
 }
 
@@ -163,6 +220,7 @@ void Daemon::teardown() {
     m_sigterm.close();
     m_sigint.close();
     m_sampler->on_tick(nullptr);
+    m_http.reset();  // before the dispatcher its requests run through
     m_dispatcher.reset();
     m_streams->drop_sink(*m_socket_sink);  // every socket client goes with the server
     m_self.reset();

@@ -10,6 +10,8 @@
 #include "common/paths.hpp"
 #include "daemon/store/live_groups.hpp"
 #include "common/result.hpp"
+#include "daemon/http/http_server.hpp"
+#include "daemon/http/http_stats.hpp"
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
 #include "daemon/ipc/server.hpp"
@@ -34,6 +36,10 @@ struct DaemonOptions {
     // Rotate every log file on this cron schedule ("0 0 * * *": daily, as
     // pm2-logrotate does by default); unset: by size only. Parsed by main.
     std::optional<CronRule> log_rotate_cron;
+    // The web view: its settings, and whether it listens from the start
+    // (pmd --http); `pm web` turns it on later with these settings.
+    http::HttpOptions http;
+    bool http_enabled = false;
 };
 
 class Daemon {
@@ -55,6 +61,10 @@ public:
 
 private:
     void build_ipc();
+    // `web`: turns the web view on (or reports it).
+    Result<json> web(const json& args);
+    Result<void> start_http(http::HttpOptions opts);
+    void close_http_clients();
     void teardown();
     static void signal_cb(uv_signal_t* s, int signum) noexcept;
 
@@ -63,6 +73,7 @@ private:
     uv_loop_t m_loop{};
     StringPool m_pool;  // outlives every spec holding its strings
     ipc::DispatchStats m_dispatch_stats;
+    http::HttpStats m_http_stats;
     std::unique_ptr<ipc::Subscriptions> m_streams;  // outlives the hub, which feeds it lines
     std::unique_ptr<logs::LogHub> m_hub;
     std::unique_ptr<sup::ProcessTable> m_table;
@@ -74,6 +85,7 @@ private:
     std::unique_ptr<ipc::SocketSink> m_socket_sink;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;
+    std::unique_ptr<http::HttpServer> m_http;  // null while the web view is off
     std::unique_ptr<sup::CronTimer> m_log_rotation;
     uv::Handle<uv_signal_t> m_sigterm;
     uv::Handle<uv_signal_t> m_sigint;

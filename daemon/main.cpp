@@ -20,6 +20,7 @@
 #include "common/paths.hpp"
 #include "common/units.hpp"
 #include "daemon/daemon.hpp"
+#include "daemon/http/http_security.hpp"
 #include "daemon/log.hpp"
 #include "daemon/store/live_groups.hpp"
 #include "daemon/supervisor/nofile.hpp"
@@ -171,6 +172,7 @@ struct RawFlags {
     std::string client_timeout = "60s";
     std::string sample_interval = "1s";
     std::string log_rotate_cron;
+    std::string http;  // [ADDR:]PORT
 };
 
 void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
@@ -191,6 +193,14 @@ void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
     app.add_option("--sample-interval", raw.sample_interval, "metrics sampling interval")->capture_default_str();
     app.add_option("--log-rotate-cron", raw.log_rotate_cron,
                    "also rotate every log file on this cron schedule, e.g. \"0 0 * * *\" (daily)");
+    app.add_option("--http", raw.http,
+                   "serve the web view, /metrics and the HTTP API on [ADDR:]PORT (ADDR: 127.0.0.1 unless given)");
+    app.add_flag("--http-allow-remote", opts.daemon.http.allow_remote,
+                 "let --http bind an address other machines can reach");
+    app.add_flag("--http-read-only", opts.daemon.http.read_only, "refuse actions (start, stop...) over HTTP");
+    app.add_flag("--http-metrics-open", opts.daemon.http.metrics_open, "serve /metrics without the token");
+    app.add_option("--http-host", opts.daemon.http.hosts,
+                   "a name the Host header may carry besides the address (repeatable; for a proxy)");
     app.add_flag("--resurrect", opts.resurrect, "start the saved process list (pm save) once running");
     app.add_option("--log-level", opts.level, "debug, info, warn or error")
         ->capture_default_str()
@@ -223,6 +233,21 @@ bool apply_raw_flags(const RawFlags& raw, StartUp& opts) {
             return false;
         }
         opts.daemon.log_rotate_cron = std::move(*rule);
+    }
+    if (!raw.http.empty()) {
+        auto addr = pm::http::parse_listen_address(raw.http);
+        if (!addr) {
+            std::cerr << "pmd: --http: " << addr.error().message << "\n";
+            return false;
+        }
+        if (!opts.daemon.http.allow_remote && !pm::http::is_loopback(addr->host)) {
+            std::cerr << "pmd: --http " << raw.http
+                      << ": not a loopback address; the web view would be reachable from other machines: "
+                         "add --http-allow-remote to mean it\n";
+            return false;
+        }
+        opts.daemon.http.listen = *addr;
+        opts.daemon.http_enabled = true;
     }
     return true;
 }

@@ -18,6 +18,14 @@ void render_saved(const json& r) {
     std::printf("saved %d processes to %s\n", r.value("saved", 0), r.value("path", "").c_str());
 }
 
+void render_web(const json& r) {
+    std::printf("%s\n", r.value("open", "").c_str());
+    if (r.value("started", false)) {
+        std::fprintf(stderr, "pm: the web view is on at %s until pmd stops (pmd --http %s keeps it on)\n",
+                     r.value("url", "").c_str(), r.value("listen", "").c_str());
+    }
+}
+
 void render_resurrected(const json& r) {
     if (r["warning"].is_string()) {
         std::fprintf(stderr, "pm: WARNING: %s\n", r["warning"].get<std::string>().c_str());

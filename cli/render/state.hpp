@@ -11,6 +11,8 @@ void render_pong(const json& result);
 void render_version(const json& result);
 void render_killed(const json& result);
 void render_saved(const json& result);
+// pm web: the URL to open (with its token), and how the view was reached.
+void render_web(const json& result);
 // What was restored, skipped and failed; the reply's warning on stderr.
 void render_resurrected(const json& result);
 

@@ -34,6 +34,7 @@ struct HttpStats {
     std::uint64_t sse_events_dropped = 0;       // not queued: the client's queue was full
     std::uint64_t sse_disconnects_closed = 0;   // the client left
     std::uint64_t sse_disconnects_slow = 0;     // closed by pmd: stalled past its bound
+    std::uint64_t sse_log_lines_missed = 0;     // log lines clients never got (`gap` events)
 };
 
 }  // namespace pm::http

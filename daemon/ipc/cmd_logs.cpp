@@ -127,6 +127,9 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
     if (*stream != "out" && *stream != "err" && *stream != "both") {
         return fail(ErrorCode::bad_args, "'stream' must be out, err or both");
     }
+    if (*follow && ctx.sink == nullptr) {
+        return fail(ErrorCode::bad_args, "this client cannot follow logs: only the control socket streams");
+    }
     bool want_out = *stream != "err";
     bool want_err = *stream != "out";
     auto instances = ctx.svc.table.select(*sel);
@@ -148,7 +151,7 @@ Result<json> handle_logs(CommandContext& ctx, const json& args) {
     }
     std::size_t sent = send_backlog(ctx, backlog, *b64);
     if (*follow) {
-        Subscription f{&ctx.svc.socket_sink, ctx.conn.id(), ctx.request_id, StreamKind::log,
+        Subscription f{ctx.sink, ctx.conn.id(), ctx.request_id, StreamKind::log,
                        LogFilter{*sel, want_out, want_err, *b64}};
         if (auto ok = ctx.svc.streams.subscribe(std::move(f)); !ok) {
             return ok.error();
@@ -204,7 +207,7 @@ Result<json> handle_cancel(CommandContext& ctx, const json& args) {
     if (it == args.end() || !(it->is_number_integer() || it->is_string())) {
         return fail(ErrorCode::bad_args, "'request' must be the id of a stream request");
     }
-    if (!ctx.svc.streams.cancel(ctx.svc.socket_sink, ctx.conn.id(), *it)) {
+    if (ctx.sink == nullptr || !ctx.svc.streams.cancel(*ctx.sink, ctx.conn.id(), *it)) {
         return fail(ErrorCode::not_found, "no stream with that request id on this connection");
     }
     return json{{"cancelled", *it}};

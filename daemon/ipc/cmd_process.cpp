@@ -241,7 +241,7 @@ Result<json> handle_delete(CommandContext& ctx, const json& args) {
 }
 
 Result<json> handle_list(CommandContext& ctx, const json&) {
-    return json{{"processes", instances_json(ctx.svc, ctx.svc.table.all())}};
+    return process_list_json(ctx.svc);
 }
 
 Result<json> handle_show(CommandContext& ctx, const json& args) {

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "daemon/error_log.hpp"
+#include "daemon/http/http_stats.hpp"
 #include "daemon/ipc/command_table.hpp"
 #include "daemon/ipc/dispatch.hpp"
 #include "daemon/ipc/server.hpp"
@@ -54,6 +55,33 @@ std::int64_t unix_ms() {
 }
 
 }  // namespace
+
+// The web view's counters; `listening` is false (and the counters zero)
+// while it is off.
+json http_json(const Services& svc) {
+    const http::HttpStats& h = svc.http_stats;
+    json by_handler = json::object();
+    for (const auto& [key, n] : h.requests) {
+        by_handler[key.first][std::to_string(key.second)] = n;
+    }
+    json out{
+        {"listening", false},
+        {"connections", {{"current", h.connections_open}, {"accepted", h.connections_total},
+                         {"refused_limit", h.refused_connections}}},
+        {"requests", by_handler},
+        {"refused", {{"header_size", h.refused_header_size}, {"body_size", h.refused_body_size},
+                     {"host", h.refused_host}, {"origin", h.refused_origin}, {"token", h.refused_token},
+                     {"bad_request", h.bad_requests}}},
+        {"timeouts", {{"header", h.timeouts_header}, {"idle", h.timeouts_idle}}},
+        {"sse", {{"clients", h.sse_clients}, {"refused_limit", h.sse_refused_limit},
+                 {"events_sent", h.sse_events_sent}, {"events_dropped", h.sse_events_dropped},
+                 {"disconnects_closed", h.sse_disconnects_closed}, {"disconnects_slow", h.sse_disconnects_slow}}},
+    };
+    if (svc.web_status) {
+        out.update(svc.web_status());
+    }
+    return out;
+}
 
 Result<json> handle_memory_stats(CommandContext& ctx, const json& args) {
     auto detail = arg_bool(args, "detail", false);
@@ -159,13 +187,24 @@ Result<json> handle_performance_stats(CommandContext& ctx, const json&) {
         }
     }
     out["logs"]["file_lines_dropped"] = dropped;
+    out["http"] = http_json(svc);
     return out;
 }
 
 Result<json> handle_errors(CommandContext&, const json&) { return errors_json(); }
 
+Result<json> handle_web(CommandContext& ctx, const json& args) {
+    if (!ctx.svc.web) {
+        return fail(ErrorCode::internal, "the web view is not available in this pmd");
+    }
+    return ctx.svc.web(args);
+}
+
 Result<json> handle_monitor(CommandContext& ctx, const json&) {
-    Subscription s{&ctx.svc.socket_sink, ctx.conn.id(), ctx.request_id, StreamKind::stats, {}};
+    if (ctx.sink == nullptr) {
+        return fail(ErrorCode::bad_args, "this client cannot monitor: only the control socket streams");
+    }
+    Subscription s{ctx.sink, ctx.conn.id(), ctx.request_id, StreamKind::stats, {}};
     if (auto ok = ctx.svc.streams.subscribe(std::move(s)); !ok) {
         return ok.error();
     }

@@ -23,6 +23,7 @@ constexpr std::string_view k_signal_args[] = {"signal", "selector"};
 constexpr std::string_view k_wait_args[] = {"selector", "state", "timeout"};
 constexpr std::string_view k_reload_args[] = {"selector", "timeout", "env_base", "env"};
 constexpr std::string_view k_restart_args[] = {"selector", "env_base", "env"};
+constexpr std::string_view k_web_args[] = {"listen"};
 
 constexpr std::span<const std::string_view> none() { return {k_no_args, 0}; }
 
@@ -77,6 +78,8 @@ constexpr std::array k_commands{
                 "stop processes (stop signal, then SIGKILL)"},
     CommandSpec{"wait", handle_wait, flag_none, k_wait_args,
                 "reply once processes reach a state (default online), fail or time out"},
+    CommandSpec{"web", handle_web, flag_mutating, k_web_args,
+                "turn the web view (HTTP) on if it is off; its URL and token"},
 };
 
 }  // namespace

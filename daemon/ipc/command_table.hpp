@@ -58,6 +58,7 @@ Result<json> handle_monitor(CommandContext&, const json&);
 Result<json> handle_save(CommandContext&, const json&);
 Result<json> handle_resurrect(CommandContext&, const json&);
 Result<json> handle_scale(CommandContext&, const json&);
+Result<json> handle_web(CommandContext&, const json&);
 Result<json> handle_signal(CommandContext&, const json&);
 Result<json> handle_reset(CommandContext&, const json&);
 Result<json> handle_wait(CommandContext&, const json&);

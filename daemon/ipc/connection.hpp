@@ -13,6 +13,7 @@
 
 #include "common/line_framer.hpp"
 #include "common/protocol.hpp"
+#include "daemon/ipc/client.hpp"
 #include "daemon/ipc/stream_sink.hpp"
 
 namespace pm::ipc {
@@ -23,7 +24,7 @@ struct ConnectionLimits {
     std::size_t max_stream_queued = 4 * 1024 * 1024;  // followers and monitors
 };
 
-class Connection {
+class Connection final : public Client {
 public:
     using LineFn = std::function<void(Connection&, std::string_view)>;
     using ClosedFn = std::function<void(Connection&)>;
@@ -40,8 +41,8 @@ public:
 
     // Queues one message. Over the queue limit the client is disconnected
     // (it is not reading; the daemon must not grow for it).
-    void send(const json& msg);
-    void send_line(std::string line);
+    void send(const json& msg) override;
+    void send_line(std::string line) override;
     // For stream events (through SocketSink): over the stream queue limit the
     // line is not queued and `full` is returned; the registry counts what was missed.
     // Stream lines are batched and written by flush_stream() (the server
@@ -55,7 +56,7 @@ public:
     // Called when stream bytes are waiting for flush_stream().
     void set_on_dirty(DirtyFn fn) { m_on_dirty = std::move(fn); }
 
-    std::uint64_t id() const { return m_id; }
+    std::uint64_t id() const override { return m_id; }
     bool closing() const { return m_closing; }
     // Called by dispatch before a streaming command's handler runs.
     void set_streaming() { m_streaming = true; }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
+#include <string>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -34,9 +36,19 @@ public:
     Dispatcher(Services& svc, DispatchStats& stats, std::span<const CommandSpec> commands = command_table());
     // Called on the loop thread for each complete request line.
     void handle_line(Connection& conn, std::string_view line);
+    // One request from another transport (HTTP): the same lookup, checks,
+    // counters and catch-all. The reply goes to `client`'s send(), now or
+    // later through a Responder that finds it in `clients`. Such a client
+    // has no stream sink: a request to stream (a follow, a monitor) is
+    // refused by its handler; it streams by its own means (SSE).
+    void handle_request(Client& client, ClientDirectory& clients, const json& id, const std::string& cmd,
+                        const json& args);
 
 private:
-    void run(const CommandSpec& spec, Connection& conn, const json& id, const json& args);
+    // `socket`: the control-socket connection when the client is one.
+    void dispatch(Client& client, ClientDirectory& clients, Connection* socket, const json& id,
+                  const std::string& cmd, const json& args);
+    void internal_error(Client& client, const json& id, const std::exception& e);
 
     Services& m_svc;
     DispatchStats& m_stats;

@@ -35,7 +35,7 @@ struct ServerStats {
     std::size_t peak = 0;
 };
 
-class Server {
+class Server final : public ClientDirectory {
 public:
     using LineFn = Connection::LineFn;
     using ClosedFn = std::function<void(std::uint64_t conn_id)>;
@@ -54,6 +54,7 @@ public:
     void close_all();
 
     Connection* find(std::uint64_t id);
+    Client* find_client(std::uint64_t id) override { return find(id); }
     std::size_t connection_count() const { return m_conns.size(); }
     std::size_t queued_bytes() const;
     std::size_t buffered_bytes() const;

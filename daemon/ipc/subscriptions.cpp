@@ -24,14 +24,50 @@ bool LogFilter::admits(const logs::ChannelIdentity& who, LogStream s) const {
     return want && selector.matches(who.name, who.index, who.id);
 }
 
+void Subscriptions::set_sink_limit(const StreamSink& sink, std::size_t max) {
+    if (SinkLimit* own = own_limit(&sink)) {
+        own->max = max;
+        return;
+    }
+    m_sink_limits.push_back(SinkLimit{&sink, max});
+}
+
+Subscriptions::SinkLimit* Subscriptions::own_limit(const StreamSink* sink) {
+    for (auto& l : m_sink_limits) {
+        if (l.sink == sink) {
+            return &l;
+        }
+    }
+    return nullptr;
+}
+
+void Subscriptions::forget(const Subscription& s) {
+    --m_count[index(s.kind)];
+    if (SinkLimit* own = own_limit(s.sink)) {
+        --own->count;
+    } else {
+        --m_shared[index(s.kind)];
+    }
+}
+
 Result<void> Subscriptions::subscribe(Subscription s) {
-    if (s.kind == StreamKind::log && count(StreamKind::log) >= m_limits.max_followers) {
+    if (SinkLimit* own = own_limit(s.sink)) {
+        if (own->count >= own->max) {
+            return fail(ErrorCode::limit_reached, fmt::format("too many streams of this kind (limit {})", own->max));
+        }
+        ++own->count;
+        ++m_count[index(s.kind)];
+        m_subs.push_back(std::move(s));
+        return {};
+    }
+    if (s.kind == StreamKind::log && m_shared[index(s.kind)] >= m_limits.max_followers) {
         return fail(ErrorCode::limit_reached, fmt::format("too many followers (limit {})", m_limits.max_followers));
     }
-    if (s.kind == StreamKind::stats && count(StreamKind::stats) >= m_limits.max_monitors) {
+    if (s.kind == StreamKind::stats && m_shared[index(s.kind)] >= m_limits.max_monitors) {
         return fail(ErrorCode::limit_reached, fmt::format("too many monitors (limit {})", m_limits.max_monitors));
     }
     ++m_count[index(s.kind)];
+    ++m_shared[index(s.kind)];
     m_subs.push_back(std::move(s));
     return {};
 }
@@ -40,7 +76,9 @@ template <class Pred>
 void Subscriptions::erase_if(Pred pred) {
     std::erase_if(m_subs, [&](const Subscription& s) {
         bool gone = pred(s);
-        m_count[index(s.kind)] -= gone ? 1 : 0;
+        if (gone) {
+            forget(s);
+        }
         return gone;
     });
 }
@@ -57,6 +95,14 @@ void Subscriptions::drop_client(const StreamSink& sink, std::uint64_t client) {
 
 void Subscriptions::drop_sink(const StreamSink& sink) {
     erase_if([&](const Subscription& s) { return s.sink == &sink; });
+}
+
+void Subscriptions::caught_up(const StreamSink& sink, std::uint64_t client) {
+    for (auto& s : m_subs) {
+        if (same_key(s, sink, client)) {
+            s.missed = 0;
+        }
+    }
 }
 
 StreamSend Subscriptions::retry_gap(Subscription& s) {
@@ -87,7 +133,7 @@ StreamSend Subscriptions::deliver(Subscription& s, const std::string& line) {
 }
 
 void Subscriptions::remove_at(std::size_t i) {
-    --m_count[index(m_subs[i].kind)];
+    forget(m_subs[i]);
     m_subs.erase(m_subs.begin() + static_cast<std::ptrdiff_t>(i));
 }
 

@@ -54,8 +54,14 @@ public:
 
     explicit Subscriptions(SubscriptionLimits limits) : m_limits(limits) {}
 
-    // Adds a stream; limit_reached past its kind's limit. Called by the
-    // streaming handlers (logs with follow, monitor) on the loop thread.
+    // Gives one kind of client its own cap: that sink's streams (any kind)
+    // count against `max` instead of the shared limits, so web streams and
+    // `pm logs -f` cannot starve each other. Set before the sink's first
+    // subscription; the sink outlives it or calls drop_sink() first.
+    void set_sink_limit(const StreamSink& sink, std::size_t max);
+    // Adds a stream; limit_reached past its kind's limit (or its sink's).
+    // Called by the streaming handlers (logs with follow, monitor) and the
+    // SSE hub on the loop thread.
     Result<void> subscribe(Subscription s);
     // Ends the client's streams with that request id (cancel); false: none.
     bool cancel(const StreamSink& sink, std::uint64_t client, const json& request_id);
@@ -63,6 +69,10 @@ public:
     // sink (its listener is gone).
     void drop_client(const StreamSink& sink, std::uint64_t client);
     void drop_sink(const StreamSink& sink);
+    // The sink gave a client what it missed by its own means (SSE streams
+    // resend from the rings): its missed counts reset, no gap record owed,
+    // its next line goes out at once.
+    void caught_up(const StreamSink& sink, std::uint64_t client);
 
     // The log fan-out: one line to every matching follower (LineSink).
     void on_line(const logs::ChannelIdentity& who, const LogRecord& rec) override;
@@ -74,7 +84,15 @@ public:
     const SubscriptionStats& stats() const { return m_stats; }
 
 private:
+    struct SinkLimit {
+        const StreamSink* sink;
+        std::size_t max;
+        std::size_t count = 0;
+    };
+
     static std::size_t index(StreamKind k) { return k == StreamKind::log ? 0 : 1; }
+    SinkLimit* own_limit(const StreamSink* sink);
+    void forget(const Subscription& s);  // its counts, as it leaves
     // A stalled follower's gap record, retried now and then: sent (the
     // follower has drained), full (still stalled; this line is missed) or gone.
     StreamSend retry_gap(Subscription& s);
@@ -85,7 +103,9 @@ private:
 
     SubscriptionLimits m_limits;
     std::vector<Subscription> m_subs;
-    std::size_t m_count[2] = {0, 0};
+    std::size_t m_count[2] = {0, 0};   // every stream, by kind
+    std::size_t m_shared[2] = {0, 0};  // those under the shared limits
+    std::vector<SinkLimit> m_sink_limits;
     SubscriptionStats m_stats;
 };
 

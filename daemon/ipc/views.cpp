@@ -18,6 +18,14 @@ json instance_json(const Services& svc, const sup::Instance& inst) {
     return j;
 }
 
+json process_list_json(Services& svc) {
+    json arr = json::array();
+    for (auto* inst : svc.table.all()) {
+        arr.push_back(instance_json(svc, *inst));
+    }
+    return json{{"processes", std::move(arr)}};
+}
+
 std::string describe_not_running(const sup::Instance& inst) {
     std::string why = fmt::format("{} is {}", inst.display_name(), to_string(inst.state()));
     if (const auto& e = inst.last_exit()) {

@@ -17,6 +17,9 @@ namespace pm::ipc {
 
 // An instance with its latest metrics (cpu %, memory bytes; null when not sampled).
 json instance_json(const Services& svc, const sup::Instance& inst);
+// The result of `list` (what `pm list --json` prints): {"processes":[...]},
+// every instance in id order. Also the SSE `hello` event's data.
+json process_list_json(Services& svc);
 
 // Why an instance is not (or no longer) running, for error messages:
 // "web:1 is backoff (exit code 3): <last error>".

@@ -17,19 +17,19 @@ using namespace pm::ipc;
 
 namespace {
 
-struct Client {
+struct PipeClient {
     uv_loop_t* loop;
     test::SocketPair sp;
     bool closed = false;
     std::unique_ptr<Connection> conn;
 
-    Client(uv_loop_t* l, ConnectionLimits limits) : loop(l) {
+    PipeClient(uv_loop_t* l, ConnectionLimits limits) : loop(l) {
         conn = std::make_unique<Connection>(7, limits, [](Connection&, std::string_view) {},
                                             [this](Connection&) { closed = true; });
         REQUIRE(uv_pipe_init(loop, conn->pipe(), 0) == 0);
         REQUIRE(uv_pipe_open(conn->pipe(), sp.ours) == 0);
     }
-    ~Client() {
+    ~PipeClient() {
         conn->close();
         test::run_until(loop, [this] { return closed; }, 1000);
     }
@@ -45,7 +45,7 @@ TEST_CASE("stream lines past the stream queue limit are refused as full until th
     {
         ConnectionLimits limits;
         limits.max_stream_queued = 100;
-        Client c(&loop, limits);
+        PipeClient c(&loop, limits);
         std::string line(39, 'x');
         line += '\n';
         CHECK(c.conn->send_stream(line) == StreamSend::sent);
@@ -65,7 +65,7 @@ TEST_CASE("a reply is written after the stream lines batched before it") {
     uv_loop_t loop;
     uv_loop_init(&loop);
     {
-        Client c(&loop, ConnectionLimits{});
+        PipeClient c(&loop, ConnectionLimits{});
         c.conn->set_streaming();
         REQUIRE(c.conn->send_stream("{\"event\":\"log\"}\n") == StreamSend::sent);
         c.conn->send(json{{"ok", true}});
@@ -80,7 +80,7 @@ TEST_CASE("a client that never reads its replies is disconnected once its queue 
     {
         ConnectionLimits limits;
         limits.max_queued = 64 * 1024;
-        Client c(&loop, limits);
+        PipeClient c(&loop, limits);
         int small = 4096;
         ::setsockopt(c.sp.ours, SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
         ::setsockopt(c.sp.peer, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);

@@ -3,6 +3,7 @@
 // command table (the seam) with a handler that throws. Invalid JSON, unknown
 // commands and argument keys, the catch-all, the streaming flag, and the
 // shutdown flag.
+#include "daemon/http/http_stats.hpp"
 #include "daemon/ipc/dispatch.hpp"
 
 #include <doctest/doctest.h>
@@ -55,7 +56,8 @@ struct World {
     Server server{loop, ServerLimits{}, [](Connection&, std::string_view) {}};
     SocketSink sink{server};
     DispatchStats stats{k_test_table.size()};
-    Services svc{table, hub, pool, sampler, self, server, streams, sink, stats, DaemonInfo{}, [] {}};
+    http::HttpStats http_stats;
+    Services svc{table, hub, pool, sampler, self, server, streams, sink, stats, http_stats, DaemonInfo{}, [] {}};
     Dispatcher dispatcher{svc, stats, k_test_table};
     test::SocketPair sp;
     bool closed = false;

@@ -284,4 +284,37 @@ TEST_CASE("a follower on a real connection that stops reading misses lines and g
     test::drain_and_close(&loop);
 }
 
+TEST_CASE("a sink with its own cap neither counts against nor is held by the shared follower limit") {
+    FakeSink socket;
+    FakeSink web;
+    Subscriptions subs(SubscriptionLimits{1, 1});
+    subs.set_sink_limit(web, 2);
+    REQUIRE(subs.subscribe(follow(web, 1, nullptr)));
+    REQUIRE(subs.subscribe(follow(web, 2, nullptr)));
+    auto over = subs.subscribe(follow(web, 3, nullptr));
+    REQUIRE_FALSE(over.has_value());
+    CHECK(over.error().code == ErrorCode::limit_reached);
+    REQUIRE(subs.subscribe(follow(socket, 1, 1)));  // the shared cap is still free
+    CHECK_FALSE(subs.subscribe(follow(socket, 2, 1)).has_value());
+    CHECK(subs.count(StreamKind::log) == 3);
+    subs.drop_client(web, 1);
+    CHECK(subs.subscribe(follow(web, 3, nullptr)));
+    CHECK_FALSE(subs.subscribe(follow(socket, 2, 1)).has_value());
+}
+
+TEST_CASE("a client its sink caught up owes no gap record and gets the next line at once") {
+    FakeSink sink;
+    Subscriptions subs({});
+    REQUIRE(subs.subscribe(follow(sink, 1, "f")));
+    sink.result[1] = StreamSend::full;
+    subs.on_line(k_web0, line(1, "a"));
+    subs.on_line(k_web0, line(2, "b"));
+    sink.result[1] = StreamSend::sent;
+    subs.caught_up(sink, 1);
+    subs.on_line(k_web0, line(3, "c"));
+    REQUIRE(sink.got[1].size() == 1);
+    CHECK(sink.got[1][0]["event"] == "log");
+    CHECK(sink.got[1][0]["data"]["seq"] == 3);
+}
+
 }  // TEST_SUITE

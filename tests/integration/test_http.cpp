@@ -1,0 +1,277 @@
+// The web view's HTTP server against the real pmd: the token, Host and
+// Origin checks, the API (the socket protocol's JSON), actions, limits, and
+// `pm web` (docs/http.md).
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <memory>
+
+#include "harness.hpp"
+#include "harness_http.hpp"
+
+using namespace pm::test;
+
+namespace {
+
+struct Web {
+    std::string url;
+    std::string token;
+    int port = 0;
+};
+
+// `pm web --json`: the URL and token, turning the view on when it is off.
+Web web_of(const TempHome& home, const std::vector<std::string>& args = {}) {
+    std::vector<std::string> a{"--json", "web"};
+    a.insert(a.end(), args.begin(), args.end());
+    RunResult r = run_pm(home, a);
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    json j = json::parse(r.out);
+    Web w{j["url"], j["token"], 0};
+    std::string listen = j["listen"];
+    w.port = std::stoi(listen.substr(listen.rfind(':') + 1));
+    CHECK(j["open"] == w.url + "#token=" + w.token);
+    return w;
+}
+
+std::string first_line(const std::string& path) {
+    std::ifstream in(path);
+    std::string s;
+    std::getline(in, s);
+    return s;
+}
+
+TempHomeOptions with_http(std::vector<std::string> more = {}) {
+    std::vector<std::string> args{"--http", "127.0.0.1:0"};
+    args.insert(args.end(), more.begin(), more.end());
+    return with_pmd_args(args);
+}
+
+}  // namespace
+
+TEST_SUITE("integration/http") {
+
+TEST_CASE("http: pmd --http serves the page without a token and the API only with it") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    CHECK(w.url == "http://127.0.0.1:" + std::to_string(w.port) + "/");
+    CHECK(w.token.size() == 64);
+    CHECK(first_line(home.file("http.token")) == w.token);
+    struct stat st {};
+    REQUIRE(::stat(home.file("http.token").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+
+    HttpReply page = http_request(w.port, "GET", "/");
+    CHECK(page.status == 200);
+    CHECK(page.header("content-type").rfind("text/html", 0) == 0);
+    CHECK(page.header("x-content-type-options") == "nosniff");
+    CHECK(page.header("cache-control") == "no-store");
+    CHECK(page.header("referrer-policy") == "no-referrer");
+    CHECK(page.header("content-security-policy").find("default-src 'none'") != std::string::npos);
+    CHECK(page.header("access-control-allow-origin").empty());
+
+    HttpReply none = http_request(w.port, "GET", "/api/v1/processes");
+    CHECK(none.status == 401);
+    CHECK(json::parse(none.body)["error"]["code"] == "unauthorized");
+    HttpReply wrong = http_authed(w.port, std::string(64, '0'), "GET", "/api/v1/processes");
+    CHECK(wrong.status == 401);
+
+    REQUIRE(start_child(home, "ticker", {"line", "hello", "sleep"}).exit_code == 0);
+    HttpReply list = http_authed(w.port, w.token, "GET", "/api/v1/processes");
+    REQUIRE(list.status == 200);
+    CHECK(list.header("content-type") == "application/json");
+    json api = json::parse(list.body);
+    json cli = list_json(home);
+    REQUIRE(api["processes"].size() == 1);
+    CHECK(api["processes"][0]["name"] == cli["processes"][0]["name"]);
+    CHECK(api["processes"][0]["pid"] == cli["processes"][0]["pid"]);
+    CHECK(api["processes"][0].size() == cli["processes"][0].size());  // the same object, field for field
+}
+
+TEST_CASE("http: Host and Origin of another site are refused") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    std::string port = std::to_string(w.port);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Host: evil.example:" + port}).status == 421);
+    CHECK(http_request(w.port, "GET", "/", {"Host: evil.example"}).status == 421);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Host: localhost:" + port}).status == 200);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Origin: http://evil.example"}).status == 403);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Origin: http://127.0.0.1:" + port}).status ==
+          200);
+    json perf = json::parse(run_pm(home, {"--json", "performanceStats"}).out);
+    CHECK(perf["http"]["refused"]["host"] == 2);
+    CHECK(perf["http"]["refused"]["origin"] == 1);
+    CHECK(perf["http"]["listening"] == true);
+}
+
+TEST_CASE("http: the session cookie lets a browser's event stream carry the token") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    HttpReply s = http_authed(w.port, w.token, "POST", "/api/v1/session");
+    CHECK(s.status == 204);
+    std::string cookie = s.header("set-cookie");
+    CHECK(cookie.find("pm_token=" + w.token) == 0);
+    CHECK(cookie.find("HttpOnly") != std::string::npos);
+    CHECK(cookie.find("SameSite=Strict") != std::string::npos);
+    CHECK(http_request(w.port, "GET", "/api/v1/processes", {"Cookie: a=b; pm_token=" + w.token}).status == 200);
+    CHECK(http_request(w.port, "POST", "/api/v1/session").status == 401);
+}
+
+TEST_CASE("http: actions stop and restart a process, errors carry the protocol's codes") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "svc", {"sleep"}).exit_code == 0);
+    json before = wait_instance(home, "svc", [](const json& i) { return i["state"] == "online"; }, "online");
+
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes/svc/restart").status == 405);
+    HttpReply r = http_authed(w.port, w.token, "POST", "/api/v1/processes/svc/restart");
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    json after = wait_instance(home, "svc", [](const json& i) { return i["state"] == "online"; }, "online again");
+    CHECK(after["pid"] != before["pid"]);
+
+    HttpReply stop = http_authed(w.port, w.token, "POST", "/api/v1/processes/svc/stop");
+    CHECK(stop.status == 200);
+    CHECK(instance(home, "svc")["state"] == "stopped");
+    HttpReply start = http_authed(w.port, w.token, "POST", "/api/v1/processes/svc/start");
+    CHECK_MESSAGE(start.status == 200, start.body);
+
+    HttpReply missing = http_authed(w.port, w.token, "POST", "/api/v1/processes/nope/stop");
+    CHECK(missing.status == 404);
+    CHECK(json::parse(missing.body)["error"]["code"] == "not_found");
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/nothing").status == 404);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes/svc/logs?lines=x").status == 400);
+}
+
+TEST_CASE("http: show, logs and history are the CLI's JSON, without environment variables") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "talker", {"line", "line-one", "line", "line-two", "sleep"},
+                        {"--env", "API_SECRET=hunter2"})
+                .exit_code == 0);
+    CHECK(run_pm(home, {"--json", "show", "talker"}).out.find("hunter2") != std::string::npos);
+    HttpReply show = http_authed(w.port, w.token, "GET", "/api/v1/processes/talker");
+    REQUIRE(show.status == 200);
+    CHECK(show.body.find("hunter2") == std::string::npos);
+    CHECK(json::parse(show.body)["spec"]["name"] == "talker");
+
+    wait_until([&] { return http_authed(w.port, w.token, "GET", "/api/v1/processes/talker/logs?lines=5")
+                                .body.find("line-two") != std::string::npos; },
+               5s, "both lines in the API's logs");
+    json logs = json::parse(http_authed(w.port, w.token, "GET", "/api/v1/processes/talker/logs?lines=1").body);
+    REQUIRE(logs["events"].size() == 1);
+    CHECK(logs["events"][0]["line"] == "line-two");
+    CHECK(logs["events"][0]["stream"] == "out");
+
+    json hist = json::parse(http_authed(w.port, w.token, "GET", "/api/v1/processes/talker/history").body);
+    REQUIRE(hist["instances"].size() == 1);
+    CHECK(hist["instances"][0]["name"] == "talker");
+    CHECK(hist["instances"][0]["history"].is_array());
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/memoryStats").status == 200);
+    CHECK(json::parse(http_authed(w.port, w.token, "GET", "/api/v1/performanceStats").body).contains("http"));
+}
+
+TEST_CASE("http: oversized headers and bodies, garbage and pipelining") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    std::string auth = "Authorization: Bearer " + w.token;
+
+    HttpReply big = http_authed(w.port, w.token, "GET", "/api/v1/processes", {"X-Pad: " + std::string(9000, 'a')});
+    CHECK(big.status == 431);
+    HttpReply body = http_authed(w.port, w.token, "POST", "/api/v1/session", {}, std::string(70000, 'b'));
+    CHECK(body.status == 413);
+    {
+        HttpConnection c(w.port);
+        REQUIRE(c.send_raw("NOT HTTP AT ALL\r\n\r\n"));
+        CHECK(c.read_reply().status == 400);
+        CHECK(c.closed_by_peer());
+    }
+    {
+        // Two requests in one write, then a third split into pieces: answered in order.
+        HttpConnection c(w.port);
+        std::string host = "Host: 127.0.0.1:" + std::to_string(w.port) + "\r\n";
+        REQUIRE(c.send_raw("GET /api/v1/processes HTTP/1.1\r\n" + host + auth + "\r\n\r\n" +
+                           "GET /api/v1/nope HTTP/1.1\r\n" + host + auth + "\r\n\r\n"));
+        CHECK(c.read_reply().status == 200);
+        CHECK(c.read_reply().status == 404);
+        std::string third = "GET /metrics HTTP/1.1\r\n" + host + auth + "\r\nConnection: close\r\n\r\n";
+        for (std::size_t i = 0; i < third.size(); i += 7) {
+            REQUIRE(c.send_raw(third.substr(i, 7)));
+        }
+        HttpReply m = c.read_reply();
+        CHECK(m.status == 200);
+        CHECK(m.header("content-type").rfind("text/plain; version=0.0.4", 0) == 0);
+        CHECK(c.closed_by_peer());
+    }
+    json perf = json::parse(run_pm(home, {"--json", "performanceStats"}).out);
+    CHECK(perf["http"]["refused"]["header_size"] == 1);
+    CHECK(perf["http"]["refused"]["body_size"] == 1);
+    CHECK(perf["http"]["refused"]["bad_request"] == 1);
+    CHECK(perf["http"]["requests"]["api"]["200"].get<int>() >= 1);
+    CHECK(run_pm(home, {"ping"}).exit_code == 0);  // pmd is still there
+}
+
+TEST_CASE("http: past the connection cap a client gets 503, the others are served") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    std::vector<std::unique_ptr<HttpConnection>> held;
+    for (int i = 0; i < 256; ++i) {
+        held.push_back(std::make_unique<HttpConnection>(w.port));
+        REQUIRE(held.back()->connected());
+    }
+    HttpConnection extra(w.port);
+    HttpReply r = extra.read_reply();
+    CHECK(r.status == 503);
+    held.pop_back();
+    held.pop_back();
+    wait_until([&] { return http_authed(w.port, w.token, "GET", "/api/v1/processes").status == 200; }, 5s,
+               "a request served once connections were freed");
+}
+
+TEST_CASE("http: read-only refuses actions, allows reads") {
+    TempHome home(with_http({"--http-read-only"}));
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "svc", {"sleep"}).exit_code == 0);
+    HttpReply r = http_authed(w.port, w.token, "POST", "/api/v1/processes/svc/stop");
+    CHECK(r.status == 403);
+    CHECK(json::parse(r.body)["error"]["code"] == "read_only");
+    CHECK(instance(home, "svc")["state"] == "online");
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes/svc").status == 200);
+}
+
+TEST_CASE("http: /metrics needs the token unless opened") {
+    TempHome home(with_http({"--http-metrics-open"}));
+    Web w = web_of(home);
+    CHECK(http_request(w.port, "GET", "/metrics").status == 200);
+    CHECK(http_request(w.port, "GET", "/api/v1/processes").status == 401);
+}
+
+TEST_CASE("http: pm web turns the view on in a running pmd, once") {
+    TempHome home;
+    json perf = json::parse(run_pm(home, {"--json", "performanceStats"}).out);
+    CHECK(perf["http"]["listening"] == false);
+    RunResult first = run_pm(home, {"--json", "web", "--port", "0"});
+    REQUIRE_MESSAGE(first.exit_code == 0, describe(first));
+    json a = json::parse(first.out);
+    CHECK(a["started"] == true);
+    json b = json::parse(run_pm(home, {"--json", "web"}).out);
+    CHECK(b["started"] == false);
+    CHECK(b["url"] == a["url"]);
+    RunResult text = run_pm(home, {"web"});
+    CHECK(text.out == a["open"].get<std::string>() + "\n");
+    Web w = web_of(home);
+    CHECK(http_request(w.port, "GET", "/").status == 200);
+}
+
+TEST_CASE("http: a non-loopback address needs --http-allow-remote, a bad one is a usage error") {
+    TempHome home(no_daemon());
+    RunResult r = run_process(PMD_BIN, {"--foreground", "--http", "0.0.0.0:0"}, home.env(), 10s);
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(r.err.find("--http-allow-remote") != std::string::npos, describe(r));
+    RunResult bad = run_process(PMD_BIN, {"--foreground", "--http", "localhost:99999"}, home.env(), 10s);
+    CHECK_MESSAGE(bad.exit_code == 2, describe(bad));
+    RunResult web = run_pm(home, {"web", "--addr", "0.0.0.0", "--port", "0"});
+    CHECK_MESSAGE(web.exit_code != 0, describe(web));
+    CHECK_MESSAGE(web.err.find("--http-allow-remote") != std::string::npos, describe(web));
+}
+
+}  // TEST_SUITE("integration/http")
