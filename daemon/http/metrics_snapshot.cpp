@@ -27,8 +27,7 @@ std::int64_t exit_code(const sup::ExitInfo& e) { return e.by_signal ? 128 + e.co
 
 // Log counters of one instance. A file shared by several instances (merged
 // logs) counts its dropped lines once, in the first instance that holds it.
-void log_figures(const logs::LogChannel& ch, std::unordered_set<const logs::LogFile*>& files_seen,
-                 ProcessMetrics& p) {
+void log_figures(const logs::LogChannel& ch, std::unordered_set<const logs::LogFile*>& files_seen, ProcessMetrics& p) {
     std::size_t i = 0;
     for (LogStream s : {LogStream::out, LogStream::err}) {
         p.log_lines[i] = ch.lines(s);

@@ -30,7 +30,7 @@ struct ProcessMetrics {
     std::string name;  // the instance's display name ("web", "web:2")
     std::string app;   // its app
     ProcessState state = ProcessState::stopped;
-    std::optional<double> start_time_seconds;  // unix, this run (while it has a pid)
+    std::optional<double> start_time_seconds;                                     // unix, this run (while it has a pid)
     std::array<std::uint64_t, std::size(sup::k_all_restart_reasons)> restarts{};  // like k_all_restart_reasons
     std::optional<std::int64_t> last_exit_code;  // 128 + N for a signal N, as shells report it
     // From the sampler, while running and once sampled.

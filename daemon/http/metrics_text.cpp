@@ -42,8 +42,7 @@ public:
         each("pm_process_last_exit_code",
              "Exit code of the process's last run (128 + N when signal N ended it); absent before any exit.", gauge,
              [](const ProcessMetrics& p) {
-                 return p.last_exit_code ? std::optional<double>(static_cast<double>(*p.last_exit_code))
-                                         : std::nullopt;
+                 return p.last_exit_code ? std::optional<double>(static_cast<double>(*p.last_exit_code)) : std::nullopt;
              });
         each("pm_process_cpu_seconds_total",
              "User and system CPU time of the process group's current run (waited-for children included), seconds.",
@@ -111,7 +110,8 @@ private:
                 m_w.sample(m_labels[i], streams[s], m_ps[i].log_lines[s]);
             }
         }
-        m_w.family("pm_process_log_bytes_total", "Log bytes the process wrote (newlines excluded), by stream.", counter);
+        m_w.family("pm_process_log_bytes_total", "Log bytes the process wrote (newlines excluded), by stream.",
+                   counter);
         for (std::size_t i = 0; i < m_ps.size(); ++i) {
             for (std::size_t s = 0; s < 2; ++s) {
                 m_w.sample(m_labels[i], streams[s], m_ps[i].log_bytes[s]);
@@ -155,8 +155,7 @@ void render_self(PromWriter& w, const MetricsSnapshot& s) {
     one(w, "process_virtual_memory_bytes", "Virtual memory size of pmd, bytes.", gauge, m.virtual_bytes);
     one(w, "process_open_fds", "Open file descriptors of pmd.", gauge, m.open_fds);
     one(w, "process_max_fds", "Maximum open file descriptors of pmd (soft limit).", gauge, m.max_fds);
-    one(w, "process_start_time_seconds", "Start time of pmd, seconds since the epoch.", gauge,
-        m.start_time_seconds);
+    one(w, "process_start_time_seconds", "Start time of pmd, seconds since the epoch.", gauge, m.start_time_seconds);
     w.family("pm_build_info", "pm's version (always 1).", gauge);
     w.sample(one_label("version", m.version), std::uint64_t{1});
     w.family("pm_processes", "Processes managed, by state.", gauge);
@@ -194,8 +193,7 @@ void render_http(PromWriter& w, const HttpStats& h) {
     for (const auto& [key, n] : h.requests) {
         w.sample(Labels().add("handler", key.first).add("code", std::to_string(key.second)).text(), n);
     }
-    w.family("pm_http_request_duration_seconds", "Time to answer an HTTP request (event streams excluded).",
-             histogram);
+    w.family("pm_http_request_duration_seconds", "Time to answer an HTTP request (event streams excluded).", histogram);
     w.histogram_us({}, h.request_latency, k_latency_bounds);
     one(w, "pm_http_connections_total", "HTTP connections accepted.", counter, h.connections_total);
     one(w, "pm_http_connections", "HTTP connections open.", gauge, h.connections_open);
@@ -213,8 +211,8 @@ void render_http(PromWriter& w, const HttpStats& h) {
     for (const auto& [reason, n] : refused) {
         w.sample(one_label("reason", reason), n);
     }
-    w.family("pm_http_timeouts_total", "HTTP connections closed by a timeout: header (slow headers), idle (keep-alive).",
-             counter);
+    w.family("pm_http_timeouts_total",
+             "HTTP connections closed by a timeout: header (slow headers), idle (keep-alive).", counter);
     w.sample(one_label("reason", "header"), h.timeouts_header);
     w.sample(one_label("reason", "idle"), h.timeouts_idle);
     one(w, "pm_sse_clients", "Event stream (SSE) clients connected.", gauge, h.sse_clients);
@@ -235,8 +233,8 @@ void render_internals(PromWriter& w, const MetricsSnapshot& s) {
     one(w, "pm_log_ring_bytes", "Bytes held by the in-memory log rings of every process.", gauge, s.ring_bytes);
     one(w, "pm_log_ring_capacity_bytes", "Capacity of the in-memory log rings of every process, bytes.", gauge,
         s.ring_capacity_bytes);
-    one(w, "pm_log_follower_lines_sent_total", "Log lines sent to followers (pm logs --follow and streams).",
-        counter, s.follower_lines_sent);
+    one(w, "pm_log_follower_lines_sent_total", "Log lines sent to followers (pm logs --follow and streams).", counter,
+        s.follower_lines_sent);
     one(w, "pm_log_follower_lines_missed_total", "Log lines followers missed because they fell behind.", counter,
         s.follower_lines_missed);
     one(w, "pm_string_pool_bytes", "Bytes of text interned once in pmd's string pool.", gauge, s.pool_bytes);

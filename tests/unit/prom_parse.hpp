@@ -205,7 +205,9 @@ inline PromText parse_prom_text(std::string_view text) {
     std::set<std::string> series;
     std::string current;  // the family whose samples may follow
     bool typed = false;
-    auto error = [&](int n, const std::string& what) { out.errors.push_back("line " + std::to_string(n) + ": " + what); };
+    auto error = [&](int n, const std::string& what) {
+        out.errors.push_back("line " + std::to_string(n) + ": " + what);
+    };
     if (!text.empty() && text.back() != '\n') {
         out.errors.push_back("the text does not end with a newline");
     }

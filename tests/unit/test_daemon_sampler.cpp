@@ -55,16 +55,19 @@ TEST_CASE("the sampler's CPU seconds of a spinning process group only grow and t
 
     double last = 0;
     bool monotonic = true;
-    REQUIRE(test::run_until(loop.get(), [&] {
-        sampler.tick();
-        auto cpu = sampler.cpu_seconds_total(1);
-        if (!cpu) {
-            return false;
-        }
-        monotonic = monotonic && *cpu >= last;
-        last = *cpu;
-        return *cpu >= 0.3;
-    }, 20000));
+    REQUIRE(test::run_until(
+        loop.get(),
+        [&] {
+            sampler.tick();
+            auto cpu = sampler.cpu_seconds_total(1);
+            if (!cpu) {
+                return false;
+            }
+            monotonic = monotonic && *cpu >= last;
+            last = *cpu;
+            return *cpu >= 0.3;
+        },
+        20000));
     CHECK(monotonic);
     CHECK_FALSE(sampler.cpu_seconds_total(2).has_value());  // an id it never sampled
 

@@ -260,10 +260,10 @@ TEST_CASE("odd process names come back unchanged once the label escapes are read
 TEST_CASE("the reader used by these tests rejects what breaks the format") {
     using pm::test::parse_prom_text;
     CHECK(parse_prom_text("# HELP a_total x\n# TYPE a_total counter\na_total 1\n").errors.empty());
-    CHECK_FALSE(parse_prom_text("a 1\n").errors.empty());                                  // no HELP/TYPE
-    CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a counter\na 1\n").errors.empty());   // counter without _total
+    CHECK_FALSE(parse_prom_text("a 1\n").errors.empty());                                   // no HELP/TYPE
+    CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a counter\na 1\n").errors.empty());     // counter without _total
     CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a gauge\na 1\na 2\n").errors.empty());  // duplicate series
-    CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a gauge\na{n=\"\\q\"} 1\n").errors.empty());  // bad escape
+    CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a gauge\na{n=\"\\q\"} 1\n").errors.empty());   // bad escape
     CHECK_FALSE(parse_prom_text("# HELP a x\n# TYPE a gauge\na 1\n# HELP a x\n").errors.empty());  // HELP twice
     CHECK_FALSE(parse_prom_text("# HELP h x\n# TYPE h histogram\nh_bucket{le=\"1\"} 2\n"
                                 "h_bucket{le=\"+Inf\"} 1\nh_sum 1\nh_count 1\n")
@@ -303,7 +303,8 @@ TEST_CASE("metrics of the real components: a running process, its logs, a restar
     REQUIRE(inst->start());
     auto* ch = hub.channel(inst->id());
     REQUIRE(ch != nullptr);
-    REQUIRE(test::run_until(loop.get(), [&] { return ch->lines(LogStream::out) == 3 && ch->lines(LogStream::err) == 2; }));
+    REQUIRE(
+        test::run_until(loop.get(), [&] { return ch->lines(LogStream::out) == 3 && ch->lines(LogStream::err) == 2; }));
     sampler.tick();
 
     HttpStats http;
