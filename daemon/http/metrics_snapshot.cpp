@@ -56,7 +56,7 @@ ProcessMetrics process_figures(const sup::Instance& inst, const ipc::Services& s
     if (const auto& last = inst.last_exit()) {
         p.last_exit_code = exit_code(last->info);
     }
-    if (inst.pid()) {
+    if (inst.pid() && svc.sampler.sampled(inst.id(), *inst.pid())) {  // not a previous run's figures
         if (const metrics::Sample* s = svc.sampler.latest(inst.id())) {
             p.cpu_seconds = svc.sampler.cpu_seconds_total(inst.id());
             p.rss_bytes = s->rss_bytes;

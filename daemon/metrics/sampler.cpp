@@ -224,6 +224,11 @@ std::optional<double> Sampler::cpu_seconds_total(std::uint64_t id) const {
     return static_cast<double>(it->second.cpu_ticks) / static_cast<double>(m_clk_tck);
 }
 
+bool Sampler::sampled(std::uint64_t id, int pid) const {
+    auto it = m_state.find(id);
+    return it != m_state.end() && !it->second.history.empty() && it->second.pid == pid;
+}
+
 json Sampler::history_json(std::uint64_t id) const {
     json arr = json::array();
     auto it = m_state.find(id);

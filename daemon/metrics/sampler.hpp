@@ -69,6 +69,9 @@ public:
     // that exits unwaited takes its time away from the group sum, and the
     // count resumes from there). nullopt before the first sample of a run.
     std::optional<double> cpu_seconds_total(std::uint64_t id) const;
+    // Whether the latest sample is of the run whose group leader is `pid`
+    // (false right after a restart, until the next tick samples the new run).
+    bool sampled(std::uint64_t id, int pid) const;
     json history_json(std::uint64_t id) const;
     const SamplerStats& stats() const { return m_stats; }
     const SamplerOptions& options() const { return m_opts; }

@@ -340,6 +340,13 @@ TEST_CASE("metrics of the real components: a running process, its logs, a restar
     CHECK(t.value("pm_process_restarts_total", {{"name", "api"}, {"app", "api"}, {"reason", "manual"}}) == 1);
     CHECK(t.value("pm_process_restarts_total", {{"name", "api"}, {"app", "api"}, {"reason", "crash"}}) == 0);
     CHECK(t.value("pm_process_last_exit_code", api).has_value());
+    // The sampler has not seen the new run yet: no figures of the old one.
+    CHECK_FALSE(t.value("pm_process_cpu_seconds_total", api).has_value());
+    CHECK_FALSE(t.value("pm_process_resident_memory_bytes", api).has_value());
+    sampler.tick();
+    t = test::parse_prom_text(render_metrics(svc, http));
+    CHECK(t.value("pm_process_resident_memory_bytes", api) > 0);
+    CHECK(t.value("pm_process_cpu_seconds_total", api) >= 0);
 
     inst->stop();
     REQUIRE(test::run_until(loop.get(), [&] { return !is_running(inst->state()); }));
