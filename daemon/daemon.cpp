@@ -41,7 +41,6 @@ Daemon::Daemon(Paths paths, DaemonOptions opts) : m_paths(std::move(paths)), m_o
         }
         return pids;
     });
-    m_table->set_on_change([this] { m_live->mark_dirty(); });
     m_reaper = std::make_unique<sup::Reaper>(&m_loop, [this] { return m_table->live_pids(); });
     m_sampler = std::make_unique<metrics::Sampler>(
         &m_loop, m_opts.sampler,
@@ -86,7 +85,17 @@ void Daemon::build_ipc() {
         return m_http ? json{{"listening", m_http->listening()}, {"url", m_http->url()}} : json::object();
     };
     m_dispatcher = std::make_unique<ipc::Dispatcher>(*m_services, m_dispatch_stats);
-    m_sampler->on_tick([this] { m_streams->publish_stats([this] { return ipc::monitor_frame(*m_services); }); });
+    m_sse = std::make_unique<http::SseHub>(&m_loop, *m_services, m_http_stats, http::SseLimits{});
+    m_table->set_on_change([this] {
+        m_live->mark_dirty();
+        if (m_sse) {
+            m_sse->on_table_change();
+        }
+    });
+    m_sampler->on_tick([this] {
+        m_streams->publish_stats([this] { return ipc::monitor_frame(*m_services); });
+        m_sse->on_stats_tick();
+    });
 }
 
 Daemon::~Daemon() { teardown(); }
@@ -109,6 +118,8 @@ Result<void> Daemon::start_http(http::HttpOptions opts) {
     auto server = std::make_unique<http::HttpServer>(&m_loop, std::move(opts), *m_dispatcher, m_http_stats,
                                                      m_paths.home + "/http.token");
     server->set_page([] { return http::page_html(); });
+    server->set_sse([this](http::SseTransport& t, const http::SseRequest& r) { return m_sse->open(t, r); },
+                    [this](std::uint64_t id) { m_sse->closed(id); });
     server->set_metrics([this] { return http::render_metrics(*m_services, m_http_stats); });
     PM_TRY(server->listen());
     m_http = std::move(server);
@@ -197,6 +208,7 @@ void Daemon::begin_shutdown() {
 }
 
 void Daemon::close_http_clients() {
+    m_sse->close_all();
     if (m_http) {
         m_http->close_all();
     }
@@ -220,7 +232,8 @@ void Daemon::teardown() {
     m_sigterm.close();
     m_sigint.close();
     m_sampler->on_tick(nullptr);
-    m_http.reset();  // before the dispatcher its requests run through
+    m_http.reset();  // before the dispatcher its requests run through, and the hub its streams use
+    m_sse.reset();   // before the subscriptions and Services it uses
     m_dispatcher.reset();
     m_streams->drop_sink(*m_socket_sink);  // every socket client goes with the server
     m_self.reset();

@@ -12,6 +12,7 @@
 #include "common/result.hpp"
 #include "daemon/http/http_server.hpp"
 #include "daemon/http/http_stats.hpp"
+#include "daemon/http/sse_hub.hpp"
 #include "daemon/ipc/context.hpp"
 #include "daemon/ipc/dispatch.hpp"
 #include "daemon/ipc/server.hpp"
@@ -85,6 +86,7 @@ private:
     std::unique_ptr<ipc::SocketSink> m_socket_sink;
     std::unique_ptr<ipc::Services> m_services;
     std::unique_ptr<ipc::Dispatcher> m_dispatcher;
+    std::unique_ptr<http::SseHub> m_sse;       // the web view's event streams
     std::unique_ptr<http::HttpServer> m_http;  // null while the web view is off
     std::unique_ptr<sup::CronTimer> m_log_rotation;
     uv::Handle<uv_signal_t> m_sigterm;

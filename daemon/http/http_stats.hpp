@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "common/histogram.hpp"
+
 namespace pm::http {
 
 struct HttpStats {
@@ -27,6 +29,9 @@ struct HttpStats {
     // Requests answered, by handler ("page", "metrics", "api", "events",
     // "other") and status code.
     std::map<std::pair<std::string, int>, std::uint64_t> requests;
+    // Time from a request's last header byte to its reply queued, in us
+    // (every request but event streams): /metrics' request latency histogram.
+    Histogram request_latency;
     // Event streams (SSE).
     std::uint64_t sse_clients = 0;              // now (gauge)
     std::uint64_t sse_refused_limit = 0;        // 503: past the SSE client cap

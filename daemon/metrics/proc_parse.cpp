@@ -47,8 +47,9 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
     st.state = fields[0][0];
     bool ok = to_num(fields[1], st.ppid) && to_num(fields[2], st.pgrp) &&
               to_num(fields[11], st.utime) && to_num(fields[12], st.stime) &&
+              to_num(fields[13], st.cutime) && to_num(fields[14], st.cstime) &&
               to_num(fields[17], st.threads) && to_num(fields[19], st.starttime) &&
-              to_num(fields[21], st.rss_pages);
+              to_num(fields[20], st.vsize) && to_num(fields[21], st.rss_pages);
     if (!ok) {
         return std::nullopt;
     }

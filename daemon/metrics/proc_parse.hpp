@@ -16,8 +16,11 @@ struct ProcStat {
     int pgrp = 0;
     std::uint64_t utime = 0;      // clock ticks
     std::uint64_t stime = 0;      // clock ticks
+    std::uint64_t cutime = 0;     // clock ticks of waited-for children (user)
+    std::uint64_t cstime = 0;     // clock ticks of waited-for children (system)
     std::int64_t threads = 0;
     std::uint64_t starttime = 0;  // clock ticks after boot: identity with pid
+    std::uint64_t vsize = 0;      // virtual memory, bytes
     std::int64_t rss_pages = 0;
 };
 

@@ -47,6 +47,7 @@ constexpr std::uint64_t k_fd_every = 5;
 
 struct Sampler::GroupSum {
     std::uint64_t ticks = 0;
+    std::uint64_t all_ticks = 0;  // ticks + waited-for children's (cumulative CPU)
     std::uint64_t rss_pages = 0;
     std::uint32_t threads = 0;
     std::uint32_t fds = 0;
@@ -148,6 +149,7 @@ std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_
         }
         GroupSum& g = sums[hit->second];
         g.ticks += st->utime + st->stime;
+        g.all_ticks += st->utime + st->stime + st->cutime + st->cstime;
         g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
         g.threads += static_cast<std::uint32_t>(st->threads);
         if (count_fds_now) {
@@ -183,6 +185,10 @@ void Sampler::record(const Target& t, const GroupSum& g, Now now, bool count_fds
     smp.threads = g.threads;
     smp.fds = count_fds_now || s.history.empty() ? g.fds : s.history.newest().fds;
     smp.processes = g.processes;
+    // The first sample of a run counts everything the group used so far.
+    std::uint64_t before = inserted ? 0 : s.last_all_ticks;
+    s.cpu_ticks += g.all_ticks > before ? g.all_ticks - before : 0;
+    s.last_all_ticks = g.all_ticks;
     s.pid = t.pid;
     s.leader_start = g.leader_start;
     s.last_ticks = g.ticks;
@@ -208,6 +214,19 @@ const Sample* Sampler::latest(std::uint64_t id) const {
         return nullptr;
     }
     return &it->second.history.newest();
+}
+
+std::optional<double> Sampler::cpu_seconds_total(std::uint64_t id) const {
+    auto it = m_state.find(id);
+    if (it == m_state.end() || it->second.history.empty()) {
+        return std::nullopt;
+    }
+    return static_cast<double>(it->second.cpu_ticks) / static_cast<double>(m_clk_tck);
+}
+
+bool Sampler::sampled(std::uint64_t id, int pid) const {
+    auto it = m_state.find(id);
+    return it != m_state.end() && !it->second.history.empty() && it->second.pid == pid;
 }
 
 json Sampler::history_json(std::uint64_t id) const {

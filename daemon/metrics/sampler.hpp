@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "common/circular_buffer.hpp"
@@ -63,6 +64,14 @@ public:
     void on_tick(TickFn fn) { m_on_tick = std::move(fn); }
 
     const Sample* latest(std::uint64_t id) const;
+    // CPU time (user + system) the instance's group used in its current run,
+    // waited-for children included; never decreases within a run (a member
+    // that exits unwaited takes its time away from the group sum, and the
+    // count resumes from there). nullopt before the first sample of a run.
+    std::optional<double> cpu_seconds_total(std::uint64_t id) const;
+    // Whether the latest sample is of the run whose group leader is `pid`
+    // (false right after a restart, until the next tick samples the new run).
+    bool sampled(std::uint64_t id, int pid) const;
     json history_json(std::uint64_t id) const;
     const SamplerStats& stats() const { return m_stats; }
     const SamplerOptions& options() const { return m_opts; }
@@ -74,6 +83,8 @@ private:
         int pid = 0;
         std::uint64_t leader_start = 0;  // identity of the leader (pid reuse)
         std::uint64_t last_ticks = 0;
+        std::uint64_t last_all_ticks = 0;  // with waited-for children
+        std::uint64_t cpu_ticks = 0;       // accumulated this run
         std::int64_t last_mono_us = 0;
         int over_limit = 0;
         CircularBuffer<Sample> history;

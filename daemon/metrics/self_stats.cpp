@@ -27,16 +27,22 @@ ProcSelf read_proc_self() {
         }
         in.ignore(4096, '\n');
     }
+    p.fds = count_self_fds();
+    return p;
+}
+
+std::int64_t count_self_fds() {
+    std::int64_t n = 0;
     if (DIR* d = opendir("/proc/self/fd")) {
         while (dirent* e = readdir(d)) {
             if (e->d_name[0] != '.') {
-                ++p.fds;
+                ++n;
             }
         }
         closedir(d);
-        --p.fds;  // the directory stream itself
+        --n;  // the directory stream itself
     }
-    return p;
+    return n;
 }
 
 SelfStats::SelfStats(uv_loop_t* loop, TotalsFn log_totals) : m_loop(loop), m_totals(std::move(log_totals)) {

@@ -22,6 +22,8 @@ struct ProcSelf {
 
 // Reads /proc/self/status (VmRSS, VmHWM) and counts /proc/self/fd.
 ProcSelf read_proc_self();
+// The entries of /proc/self/fd (one directory read): the daemon's open fds.
+std::int64_t count_self_fds();
 
 class SelfStats {
 public:

@@ -239,6 +239,9 @@ void Instance::spawn(bool respawn) {
     // spawn floor is measured from here, so it must not start early.
     uv_update_time(m_loop);
     m_started_ms = static_cast<std::int64_t>(uv_now(m_loop));
+    m_started_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     if (m_spec->needs_ready()) {
         m_readiness.start(static_cast<int>(m_spec->options.ready_tcp));
         post(ProcEvent::spawn_ok_unready);

@@ -86,6 +86,9 @@ public:
         return s == ProcessState::errored || s == ProcessState::exited || s == ProcessState::stopped;
     }
     std::int64_t restarts() const { return m_restarts; }
+    std::int64_t restarts(RestartReason r) const { return m_reason_counts[static_cast<int>(r)]; }
+    // Wall clock (unix ms) of the last spawn; 0 before the first.
+    std::int64_t started_unix_ms() const { return m_started_unix_ms; }
     const std::optional<ExitRecord>& last_exit() const { return m_last_exit; }
     const std::string& last_error() const { return m_last_error; }
     std::string display_name() const;
@@ -137,6 +140,7 @@ private:
     // Data about the runs, reported to clients; the table decides nothing on them.
     int m_leftover_pgid = 0;            // group of a leader that exited on its own, until swept
     std::int64_t m_started_ms = 0;      // loop time of the last spawn
+    std::int64_t m_started_unix_ms = 0; // wall clock of the last spawn
     std::int64_t m_created_ms = 0;
     std::int64_t m_restarts = 0;        // restarts, total
     int m_unstable = 0;                 // consecutive unstable runs

@@ -170,6 +170,9 @@ void ProcessTable::remove(const std::vector<std::uint64_t>& ids) {
             m_apps.erase(app_it);
         }
     }
+    if (m_on_change && !ids.empty()) {
+        m_on_change();  // a removal is a change too (the web view's `state` events)
+    }
 }
 
 Result<std::vector<Instance*>> ProcessTable::select(const Selector& sel) {

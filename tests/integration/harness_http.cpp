@@ -125,6 +125,11 @@ std::string HttpConnection::read_until(const std::string& needle, Ms timeout) {
     return m_buf;
 }
 
+std::string HttpConnection::read_more(Ms timeout) {
+    fill(Clock::now() + timeout);
+    return m_buf;
+}
+
 bool HttpConnection::closed_by_peer(Ms timeout) {
     auto deadline = Clock::now() + timeout;
     while (fill(deadline)) {

@@ -35,6 +35,8 @@ public:
     HttpReply read_reply(Ms timeout = 5s);
     // Reads until `needle` has arrived (event streams); what arrived, all of it.
     std::string read_until(const std::string& needle, Ms timeout = 5s);
+    // Waits up to `timeout` for more bytes; everything received so far.
+    std::string read_more(Ms timeout);
     // True once the peer has closed (reads to EOF within `timeout`).
     bool closed_by_peer(Ms timeout = 5s);
     int fd() const { return m_fd; }

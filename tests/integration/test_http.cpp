@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <functional>
 #include <memory>
 
 #include "harness.hpp"
@@ -39,6 +40,82 @@ std::string first_line(const std::string& path) {
     std::string s;
     std::getline(in, s);
     return s;
+}
+
+struct SseEvent {
+    std::string id, event;
+    json data;
+};
+
+// The complete events in an SSE byte stream (comments and retry skipped).
+std::vector<SseEvent> parse_sse(const std::string& bytes) {
+    std::vector<SseEvent> out;
+    std::size_t start = bytes.find("\r\n\r\n");  // past the response head
+    start = start == std::string::npos ? 0 : start + 4;
+    for (std::size_t end; (end = bytes.find("\n\n", start)) != std::string::npos; start = end + 2) {
+        SseEvent ev;
+        std::string block = bytes.substr(start, end - start);
+        std::size_t pos = 0;
+        while (pos <= block.size()) {
+            std::size_t nl = block.find('\n', pos);
+            std::string line = block.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+            if (line.rfind("id: ", 0) == 0) {
+                ev.id = line.substr(4);
+            } else if (line.rfind("event: ", 0) == 0) {
+                ev.event = line.substr(7);
+            } else if (line.rfind("data: ", 0) == 0) {
+                ev.data = json::parse(line.substr(6), nullptr, false);
+            }
+            if (nl == std::string::npos) {
+                break;
+            }
+            pos = nl + 1;
+        }
+        if (!ev.event.empty()) {
+            out.push_back(std::move(ev));
+        }
+    }
+    return out;
+}
+
+std::vector<SseEvent> events_named(const std::vector<SseEvent>& all, const std::string& name) {
+    std::vector<SseEvent> out;
+    for (const auto& e : all) {
+        if (e.event == name) {
+            out.push_back(e);
+        }
+    }
+    return out;
+}
+
+// Opens an event stream; the request head carries the token and `extra`.
+std::unique_ptr<HttpConnection> open_stream(const Web& w, const std::string& target,
+                                            const std::vector<std::string>& extra = {}) {
+    auto c = std::make_unique<HttpConnection>(w.port);
+    std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(w.port) +
+                      "\r\nAuthorization: Bearer " + w.token + "\r\n";
+    for (const auto& h : extra) {
+        req += h + "\r\n";
+    }
+    REQUIRE(c->send_raw(req + "\r\n"));
+    return c;
+}
+
+// Reads from an event stream until `pred` holds for the events so far.
+std::vector<SseEvent> read_events(HttpConnection& c, const std::function<bool(const std::vector<SseEvent>&)>& pred,
+                                  Ms timeout = 10s) {
+    auto deadline = Clock::now() + timeout;
+    std::vector<SseEvent> evs;
+    std::string bytes;
+    while (Clock::now() < deadline) {
+        bytes = c.read_more(100ms);
+        evs = parse_sse(bytes);
+        if (pred(evs)) {
+            return evs;
+        }
+    }
+    FAIL("the event stream did not deliver what was expected: " << bytes.substr(0, 2000));
+    return evs;
 }
 
 TempHomeOptions with_http(std::vector<std::string> more = {}) {
@@ -272,6 +349,84 @@ TEST_CASE("http: a non-loopback address needs --http-allow-remote, a bad one is 
     RunResult web = run_pm(home, {"web", "--addr", "0.0.0.0", "--port", "0"});
     CHECK_MESSAGE(web.exit_code != 0, describe(web));
     CHECK_MESSAGE(web.err.find("--http-allow-remote") != std::string::npos, describe(web));
+}
+
+TEST_CASE("http: the events stream says hello, then state changes and log lines of the selected processes") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "quiet", {"sleep"}).exit_code == 0);
+    auto c = open_stream(w, "/api/v1/events?logs=talker&stats=1");
+    auto evs = read_events(*c, [](const auto& e) { return !events_named(e, "hello").empty(); });
+    CHECK(evs.front().event == "hello");
+    CHECK(evs.front().data["processes"].size() == 1);
+    CHECK(c->read_until("\r\n\r\n").find("Content-Type: text/event-stream") != std::string::npos);
+    CHECK(c->read_until("retry: ").find("retry: 2000") != std::string::npos);
+
+    REQUIRE(start_child(home, "talker", {"line", "hello-sse", "sleep"}).exit_code == 0);
+    REQUIRE(run_pm(home, {"stop", "quiet"}).exit_code == 0);
+    evs = read_events(*c, [](const auto& e) {
+        bool line = false, talker = false, quiet_stopped = false;
+        for (const auto& ev : e) {
+            line = line || (ev.event == "log" && ev.data["line"] == "hello-sse");
+            talker = talker || (ev.event == "state" && ev.data["name"] == "talker");
+            quiet_stopped = quiet_stopped || (ev.event == "state" && ev.data["name"] == "quiet" &&
+                                              ev.data["state"] == "stopped");
+        }
+        return line && talker && quiet_stopped;
+    });
+    for (const auto& ev : evs) {
+        CHECK(!ev.id.empty());
+        if (ev.event == "log") {
+            CHECK(ev.data["name"] == "talker");  // quiet is not followed
+        }
+    }
+    read_events(*c, [](const auto& e) { return !events_named(e, "stats").empty(); });
+    REQUIRE(run_pm(home, {"delete", "quiet"}).exit_code == 0);
+    read_events(*c, [](const auto& e) {
+        for (const auto& ev : e) {
+            if (ev.event == "state" && ev.data.value("removed", false)) {
+                return true;
+            }
+        }
+        return false;
+    });
+}
+
+TEST_CASE("http: a reconnect with Last-Event-ID resumes every line exactly once") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "stamper", {"stamps", "100000", "20"}).exit_code == 0);
+    std::string last_id;
+    std::int64_t last_seq = 0;
+    {
+        auto c = open_stream(w, "/api/v1/logs/stamper/stream");
+        auto evs = read_events(*c, [](const auto& e) { return events_named(e, "log").size() >= 5; });
+        auto logs = events_named(evs, "log");
+        last_id = logs.back().id;
+        last_seq = logs.back().data["seq"];
+    }
+    // Lines go on while no one listens.
+    wait_until([&] { return instance(home, "stamper").value("restarts", 0) == 0 &&
+                            run_pm(home, {"logs", "stamper", "--lines", "1"}).out.size() > 0; },
+               5s, "the stamper runs");
+    auto c = open_stream(w, "/api/v1/logs/stamper/stream", {"Last-Event-ID: " + last_id});
+    auto evs = read_events(*c, [](const auto& e) { return events_named(e, "log").size() >= 20; });
+    CHECK(events_named(evs, "gap").empty());
+    std::int64_t expect = last_seq + 1;
+    for (const auto& ev : events_named(evs, "log")) {
+        CHECK(ev.data["seq"].get<std::int64_t>() == expect);  // none twice, none missing
+        ++expect;
+    }
+}
+
+TEST_CASE("http: a stream of a selector that names nothing is 404, past the query's bounds 400") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/logs/nobody/stream").status == 404);
+    HttpReply hostile = http_authed(w.port, w.token, "GET", "/api/v1/events",
+                                    {"Last-Event-ID: " + std::string(4000, '9')});
+    CHECK(hostile.status == 400);
+    CHECK(http_request(w.port, "GET", "/api/v1/events").status == 401);
 }
 
 }  // TEST_SUITE("integration/http")

@@ -42,6 +42,7 @@ void check_node_fields(const ProcStat& st) {
     CHECK(st.threads == 11);
     CHECK(st.starttime == 98765432);
     CHECK(st.rss_pages == 23456);
+    CHECK(st.vsize == 1154506752);
 }
 
 }  // namespace
@@ -68,6 +69,22 @@ TEST_CASE("proc stat parser reads the fields of a captured stat line") {
             CHECK(s->state == state);
         }
     }
+}
+
+TEST_CASE("proc stat parser reads the CPU time of waited-for children (a shell running commands)") {
+    // A bash whose reaped children used 3120 + 77 ticks (fields 16 and 17).
+    std::string line = stat_line("311 (bash)");
+    auto cut = line.find(" 4521 873 0 0 ");
+    REQUIRE(cut != std::string::npos);
+    line.replace(cut, 14, " 4521 873 3120 77 ");
+    auto st = parse_proc_stat(line);
+    REQUIRE(st.has_value());
+    CHECK(st->utime == 4521);
+    CHECK(st->stime == 873);
+    CHECK(st->cutime == 3120);
+    CHECK(st->cstime == 77);
+    CHECK(st->threads == 11);
+    CHECK(st->vsize == 1154506752);
 }
 
 TEST_CASE("proc stat parser accepts command names with spaces and parentheses") {
@@ -162,6 +179,7 @@ TEST_CASE("proc stat parser reads the live /proc/self/stat") {
     CHECK(st->state == 'R');  // reading its own stat, so running
     CHECK(st->threads >= 1);
     CHECK(st->rss_pages > 0);
+    CHECK(st->vsize >= static_cast<std::uint64_t>(st->rss_pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)));
     CHECK(st->starttime > 0);
 }
 

@@ -135,7 +135,9 @@ struct World {
     ipc::Server server{loop, ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
     ipc::SocketSink sink{server};
     ipc::DispatchStats dstats{1};
-    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, ipc::DaemonInfo{}, [] {}};
+    http::HttpStats svc_http_stats;
+    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http_stats,
+                      ipc::DaemonInfo{}, [] {}};
     HttpStats stats;
     std::vector<std::unique_ptr<FakeTransport>> conns;  // outlive the hub, as the server's do
     SseHub sse;
