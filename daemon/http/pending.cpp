@@ -1,6 +1,5 @@
-// Stand-ins until the page and the /metrics renderer are built: a page that
-// says so, and no metrics. Removed when daemon/http/page and metrics_text land.
-#include "daemon/http/metrics_text.hpp"
+// Stand-in until the page is built: a page that says so. Removed when
+// daemon/http/page lands.
 #include "daemon/http/page_asset.hpp"
 
 namespace pm::http {
@@ -8,7 +7,5 @@ namespace pm::http {
 std::string_view page_html() {
     return "<!doctype html><title>pm</title><p>The web view's page is not built into this pmd.</p>";
 }
-
-std::string render_metrics(const ipc::Services&, const HttpStats&) { return {}; }
 
 }  // namespace pm::http
