@@ -1,0 +1,114 @@
+// The node preload's source and its installation in PM_HOME.
+#include "daemon/supervisor/node_preload.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <cerrno>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+
+#include "common/fd.hpp"
+
+namespace pm::sup {
+
+// Wraps net.Server.prototype.listen (http, https and express servers all
+// listen through it): a listen on a port pmd holds becomes listen({fd}).
+// Only in the process the fds were given to (LISTEN_PID), once per fd;
+// anything else (other ports, paths, a second listen) binds as usual.
+const std::string_view k_node_preload_source = R"js(// pm cluster preload (written by pmd; changes are overwritten).
+// With pm `listen` sockets, server.listen(PORT) adopts the socket pmd holds
+// for PORT (systemd's LISTEN_FDS protocol, fds from 3) instead of binding.
+'use strict';
+(function () {
+  const env = process.env;
+  const count = parseInt(env.LISTEN_FDS || '', 10);
+  if (!(count > 0) || env.LISTEN_PID !== String(process.pid)) {
+    return;
+  }
+  const names = (env.LISTEN_FDNAMES || '').split(':');
+  const byPort = new Map();
+  for (let i = 0; i < count; i++) {
+    const m = /^tcp-(\d+)$/.exec(names[i] || '');
+    if (m && !byPort.has(Number(m[1]))) {
+      byPort.set(Number(m[1]), 3 + i);
+    }
+  }
+  if (byPort.size === 0) {
+    return;
+  }
+  const net = require('net');
+  const listen = net.Server.prototype.listen;
+  const adopted = new Set();
+  function portOf(a) {
+    if (typeof a === 'number') {
+      return a;
+    }
+    if (typeof a === 'string' && /^\d+$/.test(a)) {
+      return Number(a);
+    }
+    if (a && typeof a === 'object' && a.fd === undefined && a.path === undefined && a.handle === undefined &&
+        a._handle === undefined && a.port !== undefined) {
+      return Number(a.port);
+    }
+    return undefined;
+  }
+  net.Server.prototype.listen = function (...args) {
+    const fd = byPort.get(portOf(args[0]));
+    if (fd === undefined || adopted.has(fd)) {
+      return listen.apply(this, args);
+    }
+    adopted.add(fd);
+    const last = args[args.length - 1];
+    return typeof last === 'function' ? listen.call(this, {fd}, last) : listen.call(this, {fd});
+  };
+})();
+)js";
+
+Result<std::string> install_node_preload(const std::string& home) {
+    std::string path = home + "/pm-cluster-preload.js";
+    {
+        std::ifstream in(path, std::ios::binary);
+        std::stringstream have;
+        have << in.rdbuf();
+        if (in && have.str() == k_node_preload_source) {
+            return path;
+        }
+    }
+    auto failed = [&](std::string_view action) {
+        int uv = uv_translate_sys_error(errno);
+        return Error{ErrorCode::io_error, fmt::format("unable to {} the node preload {}: {} ({})", action, path,
+                                                      uv_err_name(uv), uv_strerror(uv))};
+    };
+    std::string tmp = path + ".tmp";
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!fd.valid()) {
+        return failed("write");
+    }
+    ::fchmod(fd.get(), 0644);  // whatever pmd's umask: node runs as the user anyway, it must read it
+    const char* p = k_node_preload_source.data();
+    std::size_t left = k_node_preload_source.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd.get(), p, left);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            ::unlink(tmp.c_str());
+            return failed("write");
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
+    fd.reset();
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        ::unlink(tmp.c_str());
+        return failed("install");
+    }
+    return path;
+}
+
+}  // namespace pm::sup
