@@ -18,7 +18,8 @@ namespace pm::sup {
 // Wraps net.Server.prototype.listen (http, https and express servers all
 // listen through it): a listen on a port pmd holds becomes listen({fd}).
 // Only in the process the fds were given to (LISTEN_PID), once per fd;
-// anything else (other ports, paths, a second listen) binds as usual.
+// anything else (other ports, paths, a second listen) binds as usual. On
+// SIGTERM, an app without its own handler drains before it dies.
 const std::string_view k_node_preload_source = R"js(// pm cluster preload (written by pmd; changes are overwritten).
 // With pm `listen` sockets, server.listen(PORT) adopts the socket pmd holds
 // for PORT (systemd's LISTEN_FDS protocol, fds from 3) instead of binding.
@@ -62,9 +63,41 @@ const std::string_view k_node_preload_source = R"js(// pm cluster preload (writt
       return listen.apply(this, args);
     }
     adopted.add(fd);
+    servers.push(this);
     const last = args[args.length - 1];
     return typeof last === 'function' ? listen.call(this, {fd}, last) : listen.call(this, {fd});
   };
+  // A stop (pm stop, restart, reload) of an app that does not handle
+  // SIGTERM itself: stop accepting, answer the requests already accepted,
+  // then die of SIGTERM as the app would have. Connections not accepted yet
+  // stay queued on pmd's socket for the other (or the next) instance, as
+  // PM2's cluster mode disconnects a worker before it goes.
+  const servers = [];
+  function drain() {
+    if (process.listenerCount('SIGTERM') > 1) {
+      return;  // the app's own handler decides
+    }
+    let open = servers.length;
+    const die = () => {
+      process.removeListener('SIGTERM', drain);
+      process.kill(process.pid, 'SIGTERM');
+    };
+    if (open === 0) {
+      die();
+      return;
+    }
+    for (const server of servers) {
+      server.close(() => {
+        if (--open === 0) {
+          die();
+        }
+      });
+      if (typeof server.closeIdleConnections === 'function') {
+        server.closeIdleConnections();  // keep-alive connections with no request
+      }
+    }
+  }
+  process.on('SIGTERM', drain);
 })();
 )js";
 
