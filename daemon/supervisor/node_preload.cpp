@@ -26,15 +26,44 @@ const std::string_view k_node_preload_source = R"js(// pm cluster preload (writt
 'use strict';
 (function () {
   const env = process.env;
+  const fs = require('fs');
   const count = parseInt(env.LISTEN_FDS || '', 10);
-  if (!(count > 0) || env.LISTEN_PID !== String(process.pid)) {
+  const owner = parseInt(env.LISTEN_PID || '', 10);
+  if (!(count > 0) || !(owner > 0)) {
     return;
+  }
+  // The fds were given to LISTEN_PID. A node it started through a shell or
+  // npm (`sh -c "node app.js"`, `npm start`) inherits them: it may adopt
+  // them too, as long as each fd still is a socket and not node's own IPC
+  // channel (child_process.fork puts one on fd 3).
+  function descends(pid) {
+    for (let p = pid, depth = 0; p > 1 && depth < 16; depth++) {
+      if (p === owner) {
+        return true;
+      }
+      try {
+        p = Number(fs.readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) \S+ /s, '').split(' ')[0]);
+      } catch (e) {
+        return false;
+      }
+    }
+    return false;
+  }
+  if (owner !== process.pid && !descends(process.ppid)) {
+    return;
+  }
+  function isSocket(fd) {
+    try {
+      return String(fd) !== env.NODE_CHANNEL_FD && fs.fstatSync(fd).isSocket();
+    } catch (e) {
+      return false;
+    }
   }
   const names = (env.LISTEN_FDNAMES || '').split(':');
   const byPort = new Map();
   for (let i = 0; i < count; i++) {
     const m = /^tcp-(\d+)$/.exec(names[i] || '');
-    if (m && !byPort.has(Number(m[1]))) {
+    if (m && !byPort.has(Number(m[1])) && isSocket(3 + i)) {
       byPort.set(Number(m[1]), 3 + i);
     }
   }

@@ -282,6 +282,23 @@ TEST_CASE("an unmodified node HTTP server at 4 instances (exec_mode cluster, lis
     CHECK(show["result"]["spec"]["listen_sockets"][0]["name"] == "tcp-" + std::to_string(port));
 }
 
+TEST_CASE("a node server started through a shell (--shell, as npm start runs one) adopts the socket too") {
+    TempHome home;
+    int port = free_port();
+    RunResult r = run_pm(home, {"start", "--shell", "--name", "web", "-i", "2", "--listen",
+                                "tcp://127.0.0.1:" + std::to_string(port), "--min-uptime", "300ms", "--wait",
+                                "cd / && node '" + k_fixtures + "/http_server.js' " + std::to_string(port)});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    Load load(port, 2);
+    wait_until([&] { return load.answered_by().size() == 2; }, 20s, "both node servers answer");
+    load.stop();
+    CHECK_MESSAGE(load.failed() == 0, load.first_errors());
+    for (const auto& i : raw_instances_named(home, "web")) {
+        CHECK(i["restarts"] == 0);
+        CHECK(i["state"] == "online");
+    }
+}
+
 TEST_CASE("pm reload of a single instance sharing its socket under constant load fails no request") {
     reload_under_load(1);
 }
