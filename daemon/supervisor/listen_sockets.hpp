@@ -60,8 +60,9 @@ std::vector<std::string> with_listen_pid(const std::vector<std::string>& argv);
 
 // Whether `program` can be exec'd as the trampoline will (PATH of `env` when
 // it has no slash, relative to `cwd` otherwise): 0 or a libuv error code
-// (UV_ENOENT, UV_EACCES), so a missing program fails the spawn as it does
-// without the trampoline instead of becoming a shell's exit 127.
+// (UV_ENOENT, UV_EACCES). A program that cannot be run is spawned without
+// the trampoline, so its spawn fails as usual instead of becoming a shell's
+// exit 127.
 int check_executable(const std::string& program, const std::string& cwd, const std::vector<std::string>& env);
 
 }  // namespace pm::sup

@@ -92,10 +92,10 @@ Result<int> spawn_child(uv_loop_t* loop, uv_process_t* proc, const ProcessSpec& 
                         const std::vector<std::string>& env, const ChildStdio& stdio, uv_exit_cb on_exit) {
     std::vector<std::string> argv = strings_of(spec.argv);
     std::size_t sockets = spec.listen ? spec.listen->sockets.size() : 0;
-    if (sockets > 0) {
-        if (int rc = check_executable(argv[0], spec.cwd.str(), env); rc != 0) {
-            return fail(ErrorCode::spawn_failed, spawn_failure(argv[0], spec.cwd.c_str(), rc));
-        }
+    // Through the LISTEN_PID trampoline only when the program can be run: a
+    // missing one is then spawned directly, and uv_spawn fails as without
+    // sockets (a shell would exit 127 instead).
+    if (sockets > 0 && check_executable(argv[0], spec.cwd.str(), env) == 0) {
         argv = with_listen_pid(argv);
     }
     std::vector<char*> args;

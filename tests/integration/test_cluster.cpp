@@ -384,6 +384,46 @@ TEST_CASE("a bad listen URL is a usage error (exit 2) naming the accepted forms"
     CHECK(list_json(home)["processes"].empty());
 }
 
+TEST_CASE("with listen, a missing program still fails the start as unable to spawn, not as a shell's exit 127") {
+    TempHome home;
+    RunResult r = run_pm(home, {"start", "--name", "web", "--listen", "tcp://127.0.0.1:0", "pm-no-such-program"});
+    CHECK_MESSAGE(r.exit_code == 1, describe(r));
+    CHECK_MESSAGE(contains(r.err, "unable to spawn \"pm-no-such-program\": ENOENT"), describe(r));
+    CHECK(instance(home, "web")["state"] == "errored");
+}
+
+TEST_CASE("save, kill and resurrect: the app binds its listen sockets again and serves on them") {
+    TempHome home;
+    int port = free_port();
+    std::string file = home.file("ecosystem.json");
+    json app{{"name", "web"},
+             {"script", "node"},
+             {"args", {k_fixtures + "/http_server.js", std::to_string(port)}},
+             {"instances", 2},
+             {"listen", {"tcp://127.0.0.1:" + std::to_string(port), "unix:" + home.file("web.sock")}}};
+    write_text(file, json{{"apps", json::array({app})}}.dump());
+    RunResult r = run_pm(home, {"start", file});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_until([&] { return http_get(port).ok; }, 10s, "the server answers");
+    RunResult save = run_pm(home, {"save"});
+    REQUIRE_MESSAGE(save.exit_code == 0, describe(save));
+    RunResult kill = run_pm(home, {"kill"});
+    REQUIRE_MESSAGE(kill.exit_code == 0, describe(kill));
+    REQUIRE(home.wait_pmd_exit(20s).has_value());
+    CHECK(can_bind(port));  // pmd's end closed the socket
+    CHECK_FALSE(file_exists(home.file("web.sock")));
+
+    home.start_pmd();
+    RunResult back = run_pm(home, {"resurrect"});
+    REQUIRE_MESSAGE(back.exit_code == 0, describe(back));
+    Reply reply;
+    wait_until([&] { return (reply = http_get(port)).ok; }, 10s, "the resurrected server answers");
+    CHECK(file_exists(home.file("web.sock")));
+    json show = request(home, "show", json{{"selector", "web"}});
+    CHECK(show["result"]["spec"]["listen"].size() == 2);
+    CHECK(show["result"]["spec"]["listen_sockets"].size() == 2);
+}
+
 TEST_CASE("pm delete closes the app's socket: the port is free again") {
     TempHome home;
     int port = free_port();
