@@ -37,8 +37,9 @@ std::optional<std::string> pm2_key_warning(std::string_view key, const json& v) 
         if (v == "fork" || v == "fork_mode") {
             return std::nullopt;
         }
-        return "PM2's cluster mode is not available in pm: each instance is a process of its own, so "
-               "instances must not listen on one port (increment_var gives each its own)";
+        return "pm's instances share a port only through listen: add listen: 'tcp://0.0.0.0:PORT' (the port "
+               "the app listens on); without it every instance but the first fails with EADDRINUSE "
+               "(see docs/cluster.md)";
     }
     if (key == "wait_ready") {
         if (empty()) {
@@ -227,6 +228,9 @@ struct AppParser {
     void check_keys() {
         for (const auto& [key, value] : app.items()) {
             if (in(key, k_ignored_pm2_keys)) {
+                if (key == "exec_mode" && app.contains("listen")) {
+                    continue;  // cluster mode as pm does it: the sockets of listen
+                }
                 if (auto w = pm2_key_warning(key, value)) {
                     eco.warnings.push_back(fmt::format("{}.{}: {}", path, key, *w));
                 }

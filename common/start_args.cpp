@@ -190,6 +190,7 @@ Result<void> check_meaning(StartArgs& a) {
     if (a.ready_fd > 0 && a.ready_fd < 3) {
         return fail(ErrorCode::bad_args, "'ready_fd' must be 3 or more (0, 1 and 2 are stdio)");
     }
+    PM_TRY(parse_listen_urls(a.listen, a.ready_fd));
     return {};
 }
 

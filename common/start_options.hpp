@@ -16,6 +16,7 @@
 
 #include "common/cron.hpp"
 #include "common/date_format.hpp"
+#include "common/listen_url.hpp"
 #include "common/restart_mode.hpp"
 #include "common/units.hpp"
 
@@ -61,6 +62,7 @@ struct StartArgs {
     std::vector<std::string> watch_ignore;
     std::int64_t watch_delay_ms = 200;
     std::optional<CronRule> cron_restart;
+    std::vector<std::string> listen;  // as given; checked by parse_listen_urls
     bool dry_run = false;
 };
 
@@ -204,6 +206,11 @@ inline constexpr StartOption k_start_options[] = {
     {.key = "cron_restart", .kind = OptionKind::cron, .field = {}, .flag = "--cron-restart", .eco = "cron_restart",
      .help = "restart on a cron schedule: \"0 3 * * *\" (or with seconds first: \"*/30 * * * * *\")",
      .shown = Shown::null_if_unset, .saved = Saved::if_set},
+    {.key = "listen", .kind = OptionKind::string_list, .field = {.list = &StartArgs::listen}, .flag = "--listen",
+     .eco = "listen", .max = k_max_listen,
+     .help = "a socket pmd binds once and hands to every instance (systemd's LISTEN_FDS, fds 3+): "
+             "tcp://HOST:PORT, tcp://[IPV6]:PORT or unix:/PATH (repeatable)",
+     .saved = Saved::if_set},
     {.key = "dry_run", .kind = OptionKind::boolean, .field = {.flag = &StartArgs::dry_run},
      .help = "check the arguments, change nothing", .shown = Shown::hidden, .saved = Saved::never},
 };

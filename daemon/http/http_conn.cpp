@@ -224,6 +224,7 @@ int HttpConn::on_message_complete(http_parser* p) {
 
 void HttpConn::handle(HttpRequest& req) {
     ++m_requests;
+    m_request_t0 = std::chrono::steady_clock::now();
     m_phase = Phase::handling;
     m_keep_alive = req.keep_alive;
     m_route = Route{};
@@ -365,6 +366,12 @@ void HttpConn::respond(int status, std::string_view content_type, std::string_vi
         return;
     }
     m_server.count(m_route.handler, status);
+    if (m_request_t0 != std::chrono::steady_clock::time_point{}) {
+        m_server.stats().request_latency.record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - m_request_t0)
+                .count()));
+        m_request_t0 = {};
+    }
     write_bytes(http_response(status, content_type, body, m_keep_alive, extra));
     finish_request();
 }

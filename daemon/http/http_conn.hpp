@@ -9,6 +9,7 @@
 #include <http_parser.h>
 #include <uv.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -117,6 +118,7 @@ private:
     bool m_keep_alive = true;
     json m_events = json::array();  // a logs command's backlog events
     std::uint64_t m_requests = 0;
+    std::chrono::steady_clock::time_point m_request_t0{};  // when the request in hand was parsed
     std::uint64_t m_phase_since_ms = 0;  // accept, the last reply, or the first byte of a request
     std::size_t m_queued = 0;
 };

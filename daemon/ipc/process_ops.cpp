@@ -11,6 +11,7 @@
 #include "common/names.hpp"
 #include "daemon/error_log.hpp"
 #include "daemon/ipc/views.hpp"
+#include "daemon/supervisor/node_preload.hpp"
 #include "daemon/supervisor/process_table.hpp"
 
 namespace pm::ipc {
@@ -85,6 +86,19 @@ Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) 
     return {};
 }
 
+// The sockets of `listen`, bound before the app's first spawn; those the
+// app already holds stay open (its port never closes between runs).
+Result<void> bind_listen(const Services& svc, sup::ProcessSpec& spec, const sup::App* app) {
+    if (spec.options.listen.empty()) {
+        return {};
+    }
+    PM_TRY_ASSIGN(auto urls, parse_listen_urls(spec.options.listen, spec.options.ready_fd));
+    PM_TRY_ASSIGN(std::string preload, sup::install_node_preload(svc.info.home));
+    const sup::ListenSet* held = app != nullptr ? app->spec->listen.get() : nullptr;
+    PM_TRY_ASSIGN(spec.listen, sup::bind_listen_set(urls, held, std::move(preload)));
+    return {};
+}
+
 // start_app once the process's name is known. Its errors are about that
 // process; start_app_with names it in them.
 Result<json> start_named(Services& svc, const json& args, const std::string& name, bool by_name, bool start_now,
@@ -108,6 +122,9 @@ Result<json> start_named(Services& svc, const json& args, const std::string& nam
         }
         return fail(ErrorCode::already_exists,
                     "already running with a different command or options (use restart, or delete it first)");
+    }
+    if (spec) {
+        PM_TRY(bind_listen(svc, *spec, app));
     }
     if (app != nullptr && spec) {
         PM_TRY(table.update_spec(*app, spec));
@@ -183,6 +200,7 @@ Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instan
         if (!spec) {
             return spec.error();
         }
+        spec->listen = app->spec->listen;  // the same sockets: they outlive runs
         updates.emplace_back(app, std::make_shared<sup::ProcessSpec>(std::move(*spec)));
     }
     for (auto& [app, spec] : updates) {

@@ -72,6 +72,13 @@ json ProcessSpec::to_json() const {
     j["argv"] = strings_of(argv);
     j["cwd"] = cwd.str();
     j["env_count"] = env.size();
+    if (listen) {
+        json sockets = json::array();
+        for (const auto& s : listen->sockets) {
+            sockets.push_back(json{{"listen", s->url.canonical()}, {"bound", s->bound}, {"name", s->name}});
+        }
+        j["listen_sockets"] = sockets;  // in fd order, from 3
+    }
     return j;
 }
 

@@ -13,6 +13,7 @@
 #include "common/start_args.hpp"
 #include "common/string_pool.hpp"
 #include "daemon/logs/log_options.hpp"
+#include "daemon/supervisor/listen_sockets.hpp"
 #include "daemon/supervisor/restart_policy.hpp"
 
 namespace pm::sup {
@@ -36,6 +37,9 @@ struct ProcessSpec {
     // the log hub; built once, by spec_from_json (derive_policies).
     RestartPolicy restart;  // restart, max_restarts, min_uptime, restart_delay, max_backoff
     logs::LogOptions logs;  // log_buffer, max_log_size, log_files, merge_logs, out/err_file, log_date_format
+    // The bound sockets of options.listen (null without): bound by the
+    // start, not by spec_from_json, and shared by every spec of the app.
+    std::shared_ptr<const ListenSet> listen;
 
     const std::string& name() const { return options.name; }
     bool needs_ready() const { return options.ready_fd > 0 || options.ready_tcp > 0; }

@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <fmt/format.h>
 
+#include "daemon/supervisor/listen_sockets.hpp"
 #include "daemon/supervisor/nofile.hpp"
 
 namespace pm::sup {
@@ -78,6 +80,9 @@ std::vector<std::string> child_environment(const ProcessSpec& spec, std::uint32_
         }
         env.emplace_back(kv);
     }
+    if (spec.listen) {
+        add_listen_environment(env, *spec.listen);
+    }
     env.push_back(fmt::format("PM_INSTANCE={}", index));
     env.push_back(fmt::format("PM_ID={}", id));
     return env;
@@ -85,8 +90,16 @@ std::vector<std::string> child_environment(const ProcessSpec& spec, std::uint32_
 
 Result<int> spawn_child(uv_loop_t* loop, uv_process_t* proc, const ProcessSpec& spec,
                         const std::vector<std::string>& env, const ChildStdio& stdio, uv_exit_cb on_exit) {
+    std::vector<std::string> argv = strings_of(spec.argv);
+    std::size_t sockets = spec.listen ? spec.listen->sockets.size() : 0;
+    // Through the LISTEN_PID trampoline only when the program can be run: a
+    // missing one is then spawned directly, and uv_spawn fails as without
+    // sockets (a shell would exit 127 instead).
+    if (sockets > 0 && check_executable(argv[0], spec.cwd.str(), env) == 0) {
+        argv = with_listen_pid(argv);
+    }
     std::vector<char*> args;
-    for (const auto& a : spec.argv) {
+    for (const auto& a : argv) {
         args.push_back(const_cast<char*>(a.c_str()));
     }
     args.push_back(nullptr);
@@ -96,12 +109,17 @@ Result<int> spawn_child(uv_loop_t* loop, uv_process_t* proc, const ProcessSpec& 
     }
     envp.push_back(nullptr);
 
-    // fds 0..2, and up to the readiness fd when one is configured.
+    // fds 0..2, the listening sockets from 3, and up to the readiness fd
+    // when one is configured (parse_listen_urls keeps the two apart).
     uv_stdio_container_t fds[64];
     int ready_fd = static_cast<int>(spec.options.ready_fd);
-    int fd_count = ready_fd > 0 ? ready_fd + 1 : 3;
+    int fd_count = std::max(ready_fd > 0 ? ready_fd + 1 : 3, k_listen_fds_start + static_cast<int>(sockets));
     for (int k = 3; k < fd_count; ++k) {
         fds[k].flags = UV_IGNORE;
+    }
+    for (std::size_t k = 0; k < sockets; ++k) {
+        fds[k_listen_fds_start + k].flags = UV_INHERIT_FD;
+        fds[k_listen_fds_start + k].data.fd = spec.listen->sockets[k]->fd.get();
     }
     const auto pipe_flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
     if (ready_fd > 0) {

@@ -98,7 +98,9 @@ void bench_real(std::size_t n) {
         ipc::Server server{&loop, ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
         ipc::SocketSink sink{server};
         ipc::DispatchStats dstats;
-        ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, ipc::DaemonInfo{}, [] {}};
+        http::HttpStats svc_http;
+        ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http,
+                          ipc::DaemonInfo{}, [] {}};
         for (std::size_t i = 0; i < n; ++i) {
             json args{{"argv", json::array({"/bin/true"})}};
             auto spec = sup::spec_from_json(args, "app" + std::to_string(i), pool);

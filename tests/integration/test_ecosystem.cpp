@@ -418,7 +418,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     CHECK_MESSAGE(r.exit_code == 0, describe(r));
     CHECK_MESSAGE(contains(r.out, "is valid: 2 apps"), describe(r));
     CHECK_MESSAGE(contains(r.out, R"(["a","b"])"), describe(r));
-    CHECK_MESSAGE(contains(r.err, "apps[1].exec_mode: PM2's cluster mode is not available in pm"), describe(r));
+    CHECK_MESSAGE(contains(r.err, "apps[1].exec_mode: pm's instances share a port only through listen"), describe(r));
 
     RunResult j = run_pm(home, {"--json", "validate", file});
     CHECK_MESSAGE(j.exit_code == 0, describe(j));
@@ -427,7 +427,7 @@ TEST_CASE("pm validate of a valid file exits 0 and lists its apps") {
     CHECK(reply["ok"] == true);
     CHECK(reply["apps"] == json::array({"a", "b"}));
     REQUIRE(reply["warnings"].size() == 1);
-    CHECK(contains(reply["warnings"][0].get<std::string>(), "apps[1].exec_mode: PM2's cluster mode is not available in pm"));
+    CHECK(contains(reply["warnings"][0].get<std::string>(), "apps[1].exec_mode: pm's instances share a port only through listen"));
     CHECK(j.err.empty());
     CHECK(home.daemons().empty());
 }
@@ -450,7 +450,7 @@ TEST_CASE("a PM2-style file with script, args, autorestart, max_memory_restart, 
     std::string file = write_apps(make_dir(home, "proj"), {app}, "ecosystem.config.json");
     RunResult r = run_pm(home, {"start", file});
     REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
-    CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: PM2's cluster mode is not available in pm"), describe(r));
+    CHECK_MESSAGE(contains(r.err, "apps[0].exec_mode: pm's instances share a port only through listen"), describe(r));
     CHECK_MESSAGE(!contains(r.err, "out_file"), describe(r));
     CHECK(online_pid(home, "legacy") > 0);
 

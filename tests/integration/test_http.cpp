@@ -6,6 +6,8 @@
 
 #include <fstream>
 #include <functional>
+#include <set>
+#include <sstream>
 #include <memory>
 
 #include "harness.hpp"
@@ -427,6 +429,36 @@ TEST_CASE("http: a stream of a selector that names nothing is 404, past the quer
                                     {"Last-Event-ID: " + std::string(4000, '9')});
     CHECK(hostile.status == 400);
     CHECK(http_request(w.port, "GET", "/api/v1/events").status == 401);
+}
+
+TEST_CASE("http: /metrics of 1,000 processes is well-formed Prometheus text with one series each") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    RunResult r = run_pm(home, {"--timeout", "90s", "start", "--name", "many", "-i", "1000", "--", "sleep", "600"}, {}, 100s);
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    HttpReply m = http_authed(w.port, w.token, "GET", "/metrics");
+    REQUIRE(m.status == 200);
+    std::size_t up = 0, lines = 0;
+    std::set<std::string> series;
+    std::istringstream in(m.body);
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#') {
+            continue;
+        }
+        ++lines;
+        std::size_t sp = line.rfind(' ');
+        REQUIRE_MESSAGE(sp != std::string::npos, line);
+        CHECK_MESSAGE(series.insert(line.substr(0, sp)).second, "duplicate series: " << line);
+        if (line.rfind("pm_process_up{", 0) == 0) {
+            ++up;
+            CHECK(line.find("app=\"many\"") != std::string::npos);
+        }
+    }
+    CHECK(up == 1000);
+    CHECK(lines > 10000);
+    CHECK(m.body.find("process_resident_memory_bytes ") != std::string::npos);
+    CHECK(m.body.find("pm_build_info{") != std::string::npos);
+    REQUIRE(run_pm(home, {"--timeout", "90s", "delete", "many"}, {}, 100s).exit_code == 0);
 }
 
 }  // TEST_SUITE("integration/http")

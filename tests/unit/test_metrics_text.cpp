@@ -2,6 +2,7 @@
 // parsed back and checked against the format's rules (prom_parse.hpp), odd
 // process names round-tripping, and a render from the real components on a
 // loop with a running process.
+#include "daemon/http/http_stats.hpp"
 #include "daemon/http/metrics_text.hpp"
 
 #include <doctest/doctest.h>
@@ -294,7 +295,9 @@ TEST_CASE("metrics of the real components: a running process, its logs, a restar
     ipc::Server server{loop.get(), ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
     ipc::SocketSink sink{server};
     ipc::DispatchStats dstats;
-    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, ipc::DaemonInfo{}, [] {}};
+    http::HttpStats svc_http;
+    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http,
+                      ipc::DaemonInfo{}, [] {}};
     svc.info.started_unix_ms = 1764850000000;
 
     auto app = table.add_app(test::child_spec(pool, "api", {"print", "3", "print-err", "2", "sleep"}));
