@@ -16,10 +16,24 @@ namespace {
 // Keys an ecosystem app spells as pm2_env does: copied, and the ecosystem
 // reader checks them (and warns for the ones pm does not use).
 constexpr std::string_view k_same_keys[] = {
-    "kill_timeout",   "restart_delay",  "min_uptime",       "max_restarts", "max_memory_restart",
-    "cron_restart",   "ignore_watch",   "watch_delay",      "autorestart",  "log_date_format",
-    "increment_var",  "stop_exit_codes", "exp_backoff_restart_delay",      "listen_timeout",
-    "wait_ready",     "exec_mode",      "kill_signal",      "time",
+    "kill_timeout",
+    "restart_delay",
+    "min_uptime",
+    "max_restarts",
+    "max_memory_restart",
+    "cron_restart",
+    "ignore_watch",
+    "watch_delay",
+    "autorestart",
+    "log_date_format",
+    "increment_var",
+    "stop_exit_codes",
+    "exp_backoff_restart_delay",
+    "listen_timeout",
+    "wait_ready",
+    "exec_mode",
+    "kill_signal",
+    "time",
 };
 
 // Variables the shell gives every process: pm's base environment (the
@@ -48,7 +62,8 @@ std::string strip_instance(const std::string& path) {
     std::string stem = p.stem().string();
     auto dash = stem.rfind('-');
     if (dash != std::string::npos && dash + 1 < stem.size() &&
-        std::all_of(stem.begin() + static_cast<long>(dash) + 1, stem.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        std::all_of(stem.begin() + static_cast<long>(dash) + 1, stem.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
         stem.resize(dash);
     }
     return (p.parent_path() / (stem + p.extension().string())).string();

@@ -11,9 +11,9 @@
 namespace pm::cli {
 
 struct Pm2Import {
-    json apps = json::array();          // ecosystem app objects (PM2's keys), one per app
-    std::vector<std::string> stopped;   // apps (pm names) that were stopped under PM2
-    std::vector<std::string> notes;     // "my job: renamed to \"my-job\" ...", one per thing not carried over
+    json apps = json::array();         // ecosystem app objects (PM2's keys), one per app
+    std::vector<std::string> stopped;  // apps (pm names) that were stopped under PM2
+    std::vector<std::string> notes;    // "my job: renamed to \"my-job\" ...", one per thing not carried over
 };
 
 // `dump`: the parsed dump.pm2; `shell_env`: the importing shell's

@@ -43,9 +43,10 @@ std::optional<std::string> program_problem(const std::string& program, const std
             return fmt::format("{} {} not found", what, full);
         }
         if (::access(full.c_str(), X_OK) != 0) {
-            return fmt::format("{} is not executable: chmod +x it, or set \"interpreter\" (PM2's rules pick one for "
-                               "a non-executable file)",
-                               full);
+            return fmt::format(
+                "{} is not executable: chmod +x it, or set \"interpreter\" (PM2's rules pick one for "
+                "a non-executable file)",
+                full);
         }
         return std::nullopt;
     }
@@ -88,8 +89,8 @@ std::optional<std::string> log_problem(const char* key, const std::string& file,
     }
     if (!is_dir(base) || ::access(base.c_str(), W_OK | X_OK) != 0) {
         return base == dir ? fmt::format("{} {}: directory {} is not writable", key, full, dir)
-                           : fmt::format("{} {}: directory {} cannot be created ({} is not a writable directory)",
-                                         key, full, dir, base);
+                           : fmt::format("{} {}: directory {} cannot be created ({} is not a writable directory)", key,
+                                         full, dir, base);
     }
     return std::nullopt;
 }
@@ -101,7 +102,8 @@ std::vector<std::string> start_problems(const json& args, const ScriptRun& run, 
     std::vector<std::string> out;
     std::string cwd = args.value("cwd", std::string("/"));
     if (!is_dir(cwd)) {
-        out.push_back(fmt::format("cwd {} {}", cwd, std::filesystem::exists(cwd) ? "is not a directory" : "does not exist"));
+        out.push_back(
+            fmt::format("cwd {} {}", cwd, std::filesystem::exists(cwd) ? "is not a directory" : "does not exist"));
         return out;  // every other path is relative to it
     }
     const json& argv = args.value("argv", json::array());

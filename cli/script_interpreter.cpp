@@ -22,8 +22,8 @@ std::vector<std::string> shebang_words(std::string_view block) {
     if (block.substr(0, 2) != "#!") {
         return {};
     }
-    std::string_view line = block.substr(2, block.find('\n') == std::string_view::npos ? std::string_view::npos
-                                                                                         : block.find('\n') - 2);
+    std::string_view line =
+        block.substr(2, block.find('\n') == std::string_view::npos ? std::string_view::npos : block.find('\n') - 2);
     auto trim = [](std::string_view s) {
         while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
             s.remove_prefix(1);
@@ -71,9 +71,8 @@ ScriptFile probe_script(const std::string& path, const std::string& cwd) {
 
 std::optional<std::string> interpreter_for_extension(std::string_view script) {
     static constexpr std::pair<std::string_view, std::string_view> k_map[] = {
-        {".js", "node"},  {".cjs", "node"}, {".mjs", "node"},     {".py", "python3"}, {".sh", "bash"},
-        {".rb", "ruby"},  {".php", "php"},  {".pl", "perl"},      {".ts", "bun"},     {".tsx", "bun"},
-        {".coffee", "coffee"}, {".ls", "lsc"},
+        {".js", "node"}, {".cjs", "node"}, {".mjs", "node"}, {".py", "python3"}, {".sh", "bash"},       {".rb", "ruby"},
+        {".php", "php"}, {".pl", "perl"},  {".ts", "bun"},   {".tsx", "bun"},    {".coffee", "coffee"}, {".ls", "lsc"},
     };
     for (const auto& [ext, interp] : k_map) {
         if (ends_with(script, ext)) {

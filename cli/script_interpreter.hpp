@@ -13,9 +13,9 @@ namespace pm::cli {
 
 // What the rules need to know about a script file.
 struct ScriptFile {
-    bool exists = false;      // a regular file
-    bool executable = false;  // by this user
-    bool binary = false;      // a NUL byte in its first block (PM2's isBinary)
+    bool exists = false;               // a regular file
+    bool executable = false;           // by this user
+    bool binary = false;               // a NUL byte in its first block (PM2's isBinary)
     std::vector<std::string> shebang;  // "#!/usr/bin/env python3" -> {"/usr/bin/env", "python3"}
 };
 

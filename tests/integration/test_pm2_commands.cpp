@@ -52,7 +52,8 @@ TEST_CASE("startOrRestart starts the file's new apps and restarts the known ones
     std::string file = write_apps(home, {stage_app("api")});
     RunResult first = run_pm(home, {"startOrRestart", file});
     REQUIRE_MESSAGE(first.exit_code == 0, describe(first));
-    json api = wait_instance(home, "api", [](const json& i) { return i["state"] == "online"; }, "api online");
+    json api = wait_instance(
+        home, "api", [](const json& i) { return i["state"] == "online"; }, "api online");
     CHECK(env_of(home, "api", "STAGE") == "dev");
 
     write_apps(home, {stage_app("api"), stage_app("worker")});
@@ -69,7 +70,8 @@ TEST_CASE("startOrReload reloads the known apps, and refuses what is not an ecos
     TempHome home;
     std::string file = write_apps(home, {stage_app("web")});
     REQUIRE(run_pm(home, {"startOrReload", file}).exit_code == 0);
-    json web = wait_instance(home, "web", [](const json& i) { return i["state"] == "online"; }, "web online");
+    json web = wait_instance(
+        home, "web", [](const json& i) { return i["state"] == "online"; }, "web online");
     RunResult r = run_pm(home, {"startOrReload", file});
     CHECK_MESSAGE(r.exit_code == 0, describe(r));
     CHECK(instance(home, "web")["pid"] != web["pid"]);

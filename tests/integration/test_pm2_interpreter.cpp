@@ -42,8 +42,7 @@ std::string write_apps(const std::string& dir, const std::vector<json>& apps) {
 // Waits until the app's stdout log holds `text`; returns the log.
 std::string wait_for_output(const TempHome& home, const std::string& name, const std::string& text) {
     std::string log;
-    wait_until([&] { return contains(log = read_file(home.out_log(name)), text); }, 10s,
-               "the app's output in its log");
+    wait_until([&] { return contains(log = read_file(home.out_log(name)), text); }, 10s, "the app's output in its log");
     return log;
 }
 
@@ -54,8 +53,8 @@ TEST_SUITE("integration/pm2-interpreter") {
 TEST_CASE("a .js script without execute bit runs under node, with node_args before the script") {
     TempHome home;
     std::string dir = make_dir(home, "proj");
-    write_script(dir, "server.js", "console.log('js-ok ' + JSON.stringify(process.execArgv)); setInterval(() => {}, 1000);\n",
-                 0644);
+    write_script(dir, "server.js",
+                 "console.log('js-ok ' + JSON.stringify(process.execArgv)); setInterval(() => {}, 1000);\n", 0644);
     json app{{"name", "jsapp"}, {"script", "server.js"}, {"node_args", "--max-old-space-size=64"}};
     RunResult v = run_pm(home, {"validate", write_apps(dir, {app})});
     CHECK_MESSAGE(v.exit_code == 0, describe(v));

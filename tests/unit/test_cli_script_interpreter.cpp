@@ -49,9 +49,8 @@ TEST_SUITE("cli") {
 
 TEST_CASE("a known extension picks PM2's interpreter, whatever the file's execute bit") {
     const std::pair<const char*, const char*> cases[] = {
-        {"app.js", "node"},   {"app.cjs", "node"}, {"app.mjs", "node"}, {"srv.py", "python3"},
-        {"run.sh", "bash"},   {"app.rb", "ruby"},  {"i.php", "php"},    {"t.pl", "perl"},
-        {"main.ts", "bun"},   {"ui.tsx", "bun"},
+        {"app.js", "node"}, {"app.cjs", "node"}, {"app.mjs", "node"}, {"srv.py", "python3"}, {"run.sh", "bash"},
+        {"app.rb", "ruby"}, {"i.php", "php"},    {"t.pl", "perl"},    {"main.ts", "bun"},    {"ui.tsx", "bun"},
     };
     for (const auto& [script, interp] : cases) {
         CAPTURE(script);
@@ -89,7 +88,12 @@ TEST_CASE("probe_script reads the execute bit, the shebang and binary content") 
     CHECK(exe.executable);
     CHECK(exe.shebang == Words{"/bin/sh"});
 
-    auto bin = pm::cli::probe_script(s.write("bin", std::string("\x7f" "ELF\0\0", 6), 0644), "/");
+    auto bin = pm::cli::probe_script(s.write("bin",
+                                             std::string("\x7f"
+                                                         "ELF\0\0",
+                                                         6),
+                                             0644),
+                                     "/");
     CHECK(bin.binary);
     CHECK(bin.shebang.empty());
 
