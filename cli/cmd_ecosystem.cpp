@@ -5,6 +5,8 @@
 
 #include "cli/command_table.hpp"
 #include "cli/ecosystem.hpp"
+#include "cli/preflight.hpp"
+#include "cli/start_flags.hpp"
 #include "cli/render/table.hpp"
 #include "common/words.hpp"
 
@@ -35,8 +37,22 @@ int report_ecosystem(const GlobalOptions& g, const std::string& path, const Ecos
     return k_exit_usage;
 }
 
+// What start would fail on (cwd, program, script, log directories), added
+// to the file's errors: validate and start refuse the same files.
+void check_can_start(Ecosystem& eco, const json& env_base) {
+    for (std::size_t i = 0; i < eco.apps.size(); ++i) {
+        const EcoApp& app = eco.apps[i];
+        for (const auto& p : start_problems(app.args, app.run, env_base)) {
+            eco.errors.push_back(fmt::format("apps[{}]: {}: {}", i, app.name, p));
+        }
+    }
+}
+
 int validate(const GlobalOptions& g, const std::string& file) {
     Ecosystem eco = load_ecosystem(file);
+    if (eco.errors.empty()) {
+        check_can_start(eco, client_environment());
+    }
     if (int rc = report_ecosystem(g, file, eco, false); rc != k_exit_ok) {
         return rc;
     }
@@ -76,6 +92,13 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
     Ecosystem eco = load_ecosystem(path, split_csv(only));
     if (auto ok = apply_env_flags(eco, env_flags); !ok) {
         return print_error(g, ok.error());
+    }
+    return start_apps(g, path, eco, env_base);
+}
+
+int start_apps(const GlobalOptions& g, const std::string& path, Ecosystem& eco, const json& env_base) {
+    if (eco.errors.empty()) {
+        check_can_start(eco, env_base);
     }
     if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
         return rc;
@@ -119,8 +142,11 @@ int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::
 }
 
 int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path, const Render& render,
-                     const json& extra) {
+                     const json& extra, const std::vector<std::string>& env_flags) {
     Ecosystem eco = load_ecosystem(path);
+    if (auto ok = apply_env_flags(eco, env_flags); !ok) {
+        return print_error(g, ok.error());
+    }
     if (int rc = report_ecosystem(g, path, eco); rc != k_exit_ok) {
         return rc;
     }
@@ -128,8 +154,8 @@ int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::
     for (const auto& app : eco.apps) {
         json args = extra;
         args["selector"] = app.name;
-        if (extra.contains("env_base")) {
-            // --update-env with a file: its env is read again, as PM2 does.
+        if (extra.contains("env_base") || !env_flags.empty()) {
+            // --update-env or --env with a file: its env is read again, as PM2 does.
             args["env"] = app.args.value("env", json::object());
         }
         int rc = run_request(g, cmd, args, render);

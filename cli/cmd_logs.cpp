@@ -14,9 +14,13 @@ struct LogsOptions {
     bool err_only = false;
     bool timestamps = false;
     bool raw = false;
+    bool nostream = false;  // PM2's --nostream: pm's default
 };
 
 Result<json> logs_args(const LogsOptions& o) {
+    if (o.follow && o.nostream) {
+        return fail(ErrorCode::usage, "--follow and --nostream exclude each other");
+    }
     if (o.out_only && o.err_only) {
         return fail(ErrorCode::usage, "--out and --err exclude each other");
     }
@@ -82,6 +86,7 @@ Bound define_logs(CLI::App& sub) {
     sub.add_flag("--err", o->err_only, "stderr only");
     sub.add_flag("--timestamps,-t", o->timestamps, "prefix each line with its time");
     sub.add_flag("--raw", o->raw, "only the lines' exact bytes, no prefix");
+    sub.add_flag("--nostream", o->nostream, "PM2's spelling of the default: print the lines and exit");
     return Bound{
         [o](const GlobalOptions&) { return logs_args(*o); },
         [o](const GlobalOptions& g, const CliCommand& row, const json& args) { return run_logs(g, row, args, *o); }};

@@ -34,14 +34,25 @@ Result<json> selector_extras(const GlobalOptions& g, unsigned extras, bool updat
 
 // One request per selector (an ecosystem file: one per app); the exit code
 // is the first failure's.
+// `env_flags`: restart/reload --env, for ecosystem files only.
 int run_each_selector(const GlobalOptions& g, const CliCommand& row, const json& extra,
-                      const std::vector<std::string>& selectors) {
+                      const std::vector<std::string>& selectors, const std::vector<std::string>& env_flags) {
     int worst = k_exit_ok;
     std::string cmd(row.wire);
+    if (!env_flags.empty()) {
+        for (const auto& s : selectors) {
+            if (!is_ecosystem_file(s)) {
+                return print_error(g, Error{ErrorCode::usage,
+                                            fmt::format("--env applies to ecosystem files; {} is not one (a "
+                                                        "process's variables change with pm delete and start)",
+                                                        s)});
+            }
+        }
+    }
     for (const auto& s : selectors) {
         json args = extra;
         args["selector"] = s;
-        int rc = is_ecosystem_file(s) ? act_on_ecosystem(g, cmd, s, row.render, extra)
+        int rc = is_ecosystem_file(s) ? act_on_ecosystem(g, cmd, s, row.render, extra, env_flags)
                                       : run_request(g, cmd, args, row.render);
         worst = worst == k_exit_ok ? rc : worst;
     }
@@ -51,14 +62,17 @@ int run_each_selector(const GlobalOptions& g, const CliCommand& row, const json&
 Bound define_selectors(CLI::App& sub, unsigned extras) {
     auto selectors = std::make_shared<std::vector<std::string>>();
     auto update_env = std::make_shared<bool>(false);
+    auto env_flags = std::make_shared<std::vector<std::string>>();
     sub.add_option("selector", *selectors, "name, name:index, numeric id, all, or an ecosystem file")->required();
     if (extras & k_update_env) {
         sub.add_flag("--update-env", *update_env,
                      "give the processes this shell's environment (their --env values still win)");
+        sub.add_option("--env,-e", *env_flags,
+                       "with an ecosystem file: NAME applies env_NAME over env, KEY=VALUE sets a variable");
     }
     return Bound{[extras, update_env](const GlobalOptions& g) { return selector_extras(g, extras, *update_env); },
-                 [selectors](const GlobalOptions& g, const CliCommand& row, const json& extra) {
-                     return run_each_selector(g, row, extra, *selectors);
+                 [selectors, env_flags](const GlobalOptions& g, const CliCommand& row, const json& extra) {
+                     return run_each_selector(g, row, extra, *selectors, *env_flags);
                  }};
 }
 

@@ -54,11 +54,17 @@ Result<Client> open_client(const GlobalOptions& g);
 int start_ecosystem(const GlobalOptions& g, const std::string& path, const std::string& only,
                     const json& env_base, const std::vector<std::string>& env_flags = {});
 struct Ecosystem;
+// start_ecosystem once the file is read (`path` names it in messages): the
+// start checks, pmd's dry run, then one start per app; pm import uses it too.
+int start_apps(const GlobalOptions& g, const std::string& path, Ecosystem& eco, const json& env_base);
 // Asks pmd to check every app as `start` would, changing nothing.
 int dry_run_ecosystem(const GlobalOptions& g, const std::string& path, const Ecosystem& eco,
                       const json& env_base);
 // Runs `cmd` with {"selector": app} (plus `extra`) for each app of the file.
+// `env_flags` (restart/reload --env NAME|K=V): the apps' env, read again
+// from the file with env_NAME applied, is sent as their new env.
 int act_on_ecosystem(const GlobalOptions& g, const std::string& cmd, const std::string& path,
-                     const Render& render, const json& extra = json::object());
+                     const Render& render, const json& extra = json::object(),
+                     const std::vector<std::string>& env_flags = {});
 
 }  // namespace pm::cli

@@ -91,5 +91,9 @@ Bound define_web(CLI::App& sub);
 Bound define_startup(CLI::App& sub);
 // cmd_ecosystem.cpp
 Bound define_validate(CLI::App& sub);
+// cmd_pm2.cpp: PM2's startOrRestart / startOrReload FILE.
+Bound define_start_or_restart(CLI::App& sub);
+Bound define_start_or_reload(CLI::App& sub);
+Bound define_import(CLI::App& sub);
 
 }  // namespace pm::cli

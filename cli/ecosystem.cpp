@@ -189,9 +189,10 @@ Ecosystem parse_ecosystem_doc(const json& doc, const std::string& base_dir) {
     for (std::size_t i = 0; i < apps->size(); ++i) {
         const json& raw = (*apps)[i];
         std::string path = fmt::format("apps[{}]", i);
-        json args = parse_app(raw, path, base_dir, eco);
+        ScriptRun run;
+        json args = parse_app(raw, path, base_dir, eco, run);
         std::string name = args.value("name", "");
-        EcoApp app{std::move(name), std::move(args)};
+        EcoApp app{std::move(name), std::move(args), json::object(), std::move(run)};
         if (raw.is_object()) {
             read_env_blocks(raw, path, app, eco);
         }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/preflight.hpp"
 #include "common/protocol.hpp"
 
 namespace pm::cli {
@@ -16,6 +17,7 @@ struct EcoApp {
     std::string name;
     json args;  // start arguments (without env_base, which the caller adds)
     json env_blocks = json::object();  // PM2's env_<name> blocks: name -> {K: "V"}
+    ScriptRun run = {};                // the script key's file (pre-start checks)
 };
 
 struct Ecosystem {

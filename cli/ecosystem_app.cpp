@@ -12,7 +12,7 @@
 #include <optional>
 #include <cstdlib>
 #include <fmt/format.h>
-#include <optional>
+#include <map>
 #include <utility>
 
 #include "common/cron.hpp"
@@ -51,14 +51,13 @@ std::optional<std::string> pm2_key_warning(std::string_view key, const json& v) 
     if (key == "listen_timeout") {
         return "PM2 key not used by pm: pm's wait for readiness is ready_timeout";
     }
-    if (key == "node_args" || key == "interpreter_args") {
-        if (empty()) {
-            return std::nullopt;
-        }
-        return "not passed by pm: the interpreter runs without these arguments (put them in script or args)";
+    if (key == "windowsHide") {
+        return std::nullopt;  // Windows only: nothing to say on Linux
     }
-    if (key == "log_file") {
-        return "pm writes no combined log file: out_file and error_file are written, `pm logs` merges them";
+    if (key == "stop_exit_codes") {
+        return empty() ? std::nullopt
+                       : std::optional<std::string>("pm restarts after these exit codes too; restart: on-failure "
+                                                    "stops restarting after exit code 0 only");
     }
     return "PM2 key not used by pm";
 }
@@ -92,6 +91,8 @@ struct AppParser {
     Ecosystem& eco;
     json args = json::object();
     std::string default_name;  // from the script or the command's first word
+    std::map<std::string, std::string> env_defaults;  // the interpreter's (PYTHONUNBUFFERED)
+    ScriptRun script_run;
 
     void error(std::string_view key, std::string_view msg) {
         eco.errors.push_back(fmt::format("{}{}{}: {}", path, key.empty() ? "" : ".", key, msg));
@@ -196,10 +197,16 @@ struct AppParser {
     }
 
     void command() {
-        auto cmd = read_app_command(app, [this](std::string_view key, std::string_view msg) { error(key, msg); });
+        auto cmd = read_app_command(app, resolved_cwd(),
+                                    [this](std::string_view key, std::string_view msg) { error(key, msg); });
         if (cmd) {
             default_name = std::move(cmd->default_name);
             args["argv"] = std::move(cmd->argv);
+            env_defaults = std::move(cmd->env_defaults);
+            script_run = std::move(cmd->run);
+            for (const auto& w : cmd->warnings) {
+                eco.warnings.push_back(fmt::format("{}.{}", path, w));
+            }
         }
     }
 
@@ -245,22 +252,30 @@ struct AppParser {
                            [&](const StartOption& o) { return in(key, eco_spellings(o)); });
     }
 
-    void cwd() {
-        if (const json* v = get("cwd")) {
-            if (!v->is_string()) {
-                error("cwd", "expected a string");
-            } else {
-                std::string cwd = v->get<std::string>();
-                args["cwd"] = (!cwd.empty() && cwd[0] == '/') ? cwd : base_dir + "/" + cwd;
-            }
-        } else {
-            args["cwd"] = base_dir;
+    // The app's directory: cwd (relative to the file's), or the file's.
+    std::string resolved_cwd() {
+        const json* v = get("cwd");
+        if (v == nullptr || !v->is_string()) {
+            return base_dir;
         }
+        std::string cwd = v->get<std::string>();
+        return (!cwd.empty() && cwd[0] == '/') ? cwd : base_dir + "/" + cwd;
+    }
+
+    void cwd() {
+        if (const json* v = get("cwd"); v != nullptr && !v->is_string()) {
+            error("cwd", "expected a string");
+            return;
+        }
+        args["cwd"] = resolved_cwd();
     }
 
     void env() {
         const json* v = get("env");
         if (v == nullptr) {
+            for (const auto& [k, val] : env_defaults) {
+                args["env"][k] = val;
+            }
             return;
         }
         if (!v->is_object()) {
@@ -275,6 +290,11 @@ struct AppParser {
                 env[k] = val.dump();
             } else {
                 error("env." + k, "expected a string, number or boolean");
+            }
+        }
+        for (const auto& [k, val] : env_defaults) {
+            if (!env.contains(k)) {
+                env[k] = val;
             }
         }
         args["env"] = env;
@@ -466,9 +486,11 @@ struct AppParser {
 
 }  // namespace
 
-json parse_app(const json& app, const std::string& path, const std::string& base_dir, Ecosystem& eco) {
-    AppParser p{app, path, base_dir, eco, json::object(), ""};
+json parse_app(const json& app, const std::string& path, const std::string& base_dir, Ecosystem& eco,
+               ScriptRun& run) {
+    AppParser p{app, path, base_dir, eco, json::object(), "", {}, {}};
     p.run();
+    run = std::move(p.script_run);
     return std::move(p.args);
 }
 

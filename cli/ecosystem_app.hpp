@@ -12,6 +12,8 @@ namespace pm::cli {
 
 // `path` names the app in messages ("apps[2]"); relative cwd values resolve
 // against `base_dir`. The result has "name" when the app's name is valid.
-json parse_app(const json& app, const std::string& path, const std::string& base_dir, Ecosystem& eco);
+// `run` receives the script key's file (empty without one).
+json parse_app(const json& app, const std::string& path, const std::string& base_dir, Ecosystem& eco,
+               ScriptRun& run);
 
 }  // namespace pm::cli

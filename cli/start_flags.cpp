@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include "cli/ecosystem.hpp"
+#include "cli/script_interpreter.hpp"
+#include "common/names.hpp"
 #include "common/start_options.hpp"
 #include "common/words.hpp"
 
@@ -170,6 +172,37 @@ bool needs_met(const StartFlags& f, const StartOption& o) {
     return needed == nullptr || f.given(row_of(*needed));
 }
 
+// `pm start app.js` as `pm2 start app.js`: a command that is one existing
+// file with a known extension, or without execute bit, gets the
+// interpreter PM2's rules give (script_interpreter.hpp), and the name PM2
+// gives (the file's base name without extension) unless --name is given.
+void apply_interpreter_rules(json& args, bool shell) {
+    if (shell || !args.contains("argv") || args["argv"].empty()) {
+        return;
+    }
+    const std::string script = args["argv"][0].get<std::string>();
+    ScriptFile file = probe_script(script, args.value("cwd", std::string()));
+    if (!file.exists || (file.executable && !interpreter_for_extension(script))) {
+        return;
+    }
+    std::vector<std::string> interp = interpreter_for(script, std::nullopt, file);
+    if (interp.empty()) {
+        return;
+    }
+    json argv(interp);
+    for (const auto& w : args["argv"]) {
+        argv.push_back(w);
+    }
+    args["argv"] = std::move(argv);
+    if (!args.contains("name")) {
+        std::string name = default_name_for(script);
+        if (auto dot = name.rfind('.'); dot != std::string::npos && dot > 0) {
+            name.resize(dot);
+        }
+        args["name"] = name;
+    }
+}
+
 // Builds the start request; usage errors come back as Error{usage}.
 Result<json> start_request(const StartFlags& f) {
     PM_TRY_ASSIGN(auto argv, command_argv(f));
@@ -196,6 +229,7 @@ Result<json> start_request(const StartFlags& f) {
             args["cwd"] = std::string(buf);
         }
     }
+    apply_interpreter_rules(args, f.on[k_shell]);
     args["env_base"] = client_environment();
     PM_TRY(check_needs(f));
     return args;

@@ -52,6 +52,7 @@ struct StartArgs {
     std::int64_t log_files = 5;
     std::string out_file;  // as given: relative to the cwd (pmd resolves)
     std::string err_file;
+    std::string log_file;  // PM2's combined log: out and err lines in one file
     std::optional<DateFormat> log_date_format;
     std::int64_t ready_fd = 0;   // 0: off
     std::int64_t ready_tcp = 0;  // 0: off
@@ -121,7 +122,7 @@ inline constexpr StartOption k_start_options[] = {
     {.key = "name", .kind = OptionKind::string, .field = {.text = &StartArgs::name}, .flag = "--name,-n",
      .eco = "name", .help = "process name (default: the command's basename)"},
     {.key = "argv", .kind = OptionKind::command, .field = {.list = &StartArgs::argv},
-     .eco = "script command args interpreter", .max = k_max_argv, .help = "the command and its arguments"},
+     .eco = "script cmd command args interpreter node_args interpreter_args", .max = k_max_argv, .help = "the command and its arguments"},
     {.key = "shell", .kind = OptionKind::boolean, .field = {.flag = &StartArgs::shell}, .flag = "--shell",
      .eco = "shell", .help = "run the command through /bin/sh -c", .saved = Saved::never},
     {.key = "cwd", .kind = OptionKind::string, .field = {.text = &StartArgs::cwd}, .flag = "--cwd", .eco = "cwd",
@@ -168,6 +169,9 @@ inline constexpr StartOption k_start_options[] = {
      .shown = Shown::null_if_unset, .saved = Saved::if_set},
     {.key = "err_file", .kind = OptionKind::path, .field = {.text = &StartArgs::err_file}, .flag = "--error",
      .eco = "error_file err_file", .help = "stderr log file (default $PM_HOME/logs/NAME-err.log)",
+     .shown = Shown::null_if_unset, .saved = Saved::if_set},
+    {.key = "log_file", .kind = OptionKind::path, .field = {.text = &StartArgs::log_file}, .flag = "--log,-l",
+     .eco = "log_file", .help = "also write stdout and stderr lines to this one file (PM2's combined log)",
      .shown = Shown::null_if_unset, .saved = Saved::if_set},
     {.key = "", .kind = OptionKind::boolean, .field = {}, .flag = "--time", .eco = "time",
      .help = "start each log file line with its local time (YYYY-MM-DDTHH:mm:ss: )", .sets = "log_date_format"},
@@ -217,11 +221,12 @@ inline constexpr StartOption k_start_options[] = {
 
 // PM2 keys an ecosystem file may carry without effect in pm (a warning).
 inline constexpr std::string_view k_ignored_pm2_keys[] = {
-    "exec_mode", "log_file", "node_args", "interpreter_args", "vizion", "source_map_support",
+    "exec_mode", "vizion", "source_map_support",
     "exp_backoff_restart_delay", "listen_timeout", "wait_ready", "combine_logs", "pid_file",
     "watch_options", "pmx", "post_update", "shutdown_with_message", "instance_var", "automation",
     "treekill", "force", "append_env_to_name", "disable_trace", "trace", "filter_env", "namespace",
     "version", "disable_source_map_support", "autostart", "vizion_running", "node_version",
+    "stop_exit_codes", "kill_retry_time", "windowsHide",
 };
 
 namespace detail {

@@ -13,6 +13,7 @@
 #include "daemon/ipc/views.hpp"
 #include "daemon/supervisor/node_preload.hpp"
 #include "daemon/supervisor/process_table.hpp"
+#include "daemon/supervisor/spec_paths.hpp"
 
 namespace pm::ipc {
 namespace {
@@ -71,7 +72,8 @@ Result<void> check_log_paths(const Services& svc, const sup::ProcessSpec& spec) 
         return ec ? std::filesystem::path(p).lexically_normal().string() : r.string();
     };
     std::string home = real(svc.info.home);
-    for (const auto& [key, path] : {std::pair{"out_file", &spec.logs.out_path}, std::pair{"err_file", &spec.logs.err_path}}) {
+    for (const auto& [key, path] : {std::pair{"out_file", &spec.logs.out_path}, std::pair{"err_file", &spec.logs.err_path},
+                                    std::pair{"log_file", &spec.logs.all_path}}) {
         if (path->empty()) {
             continue;
         }
@@ -99,12 +101,20 @@ Result<void> bind_listen(const Services& svc, sup::ProcessSpec& spec, const sup:
     return {};
 }
 
+// What start_app_with does with an app new to the table whose every
+// instance failed its first spawn.
+enum class FirstSpawnFailed : std::uint8_t {
+    remove,  // pm start: nothing is left behind in the list (PM2: "Script not found")
+    keep,    // resurrect: kept errored, so that it is seen and the next save keeps it
+};
+
 // start_app once the process's name is known. Its errors are about that
 // process; start_app_with names it in them.
 Result<json> start_named(Services& svc, const json& args, const std::string& name, bool by_name, bool start_now,
-                         sup::SpecOptions spec_opts) {
+                         sup::SpecOptions spec_opts, FirstSpawnFailed on_failed) {
     auto& table = svc.table;
     sup::App* app = table.find_app(name);
+    const bool fresh = app == nullptr;
     std::shared_ptr<sup::ProcessSpec> spec;
     if (!by_name) {
         PM_TRY_ASSIGN(sup::ProcessSpec built, sup::spec_from_json(args, name, svc.pool, spec_opts));
@@ -114,6 +124,9 @@ Result<json> start_named(Services& svc, const json& args, const std::string& nam
     PM_TRY_ASSIGN(bool dry_run, arg_bool(args, "dry_run", false));
     if (dry_run) {
         return json{{"name", name}, {"action", "validated"}};  // checked, nothing changed
+    }
+    if (spec && spec_opts.require_paths) {
+        PM_TRY(sup::create_log_dirs(*spec));  // resolve_log_paths found that they can be made
     }
     if (app != nullptr && any_running(*app)) {
         // Scripts re-run their start commands: the same spec is a success.
@@ -141,20 +154,31 @@ Result<json> start_named(Services& svc, const json& args, const std::string& nam
     bool all_failed = std::all_of(app->instances.begin(), app->instances.end(),
                                   [](const auto& i) { return i->state() == ProcessState::errored; });
     if (all_failed && !app->instances.empty()) {
-        return fail(ErrorCode::spawn_failed, app->instances[0]->last_error());
+        Error err{ErrorCode::spawn_failed, app->instances[0]->last_error()};
+        if (fresh && on_failed == FirstSpawnFailed::remove) {
+            // Only a process this start added: one already known (stopped,
+            // errored) stays, with the failure recorded.
+            std::vector<std::uint64_t> ids;
+            for (const auto& inst : app->instances) {
+                ids.push_back(inst->id());
+            }
+            table.remove(ids);
+        }
+        return err;
     }
     return started_json(svc, *app, "started");
 }
 
 // start_app, with how strictly the spec is checked (see sup::SpecOptions).
 // Each error names the process once: "web: unable to spawn ...".
-Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts) {
+Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup::SpecOptions spec_opts,
+                            FirstSpawnFailed on_failed) {
     bool by_name = false;
     PM_TRY_ASSIGN(std::string name, start_name(svc.table, args, by_name));
     if (by_name && svc.table.find_app(name) == nullptr) {
         return fail(ErrorCode::not_found, fmt::format("no process named '{}'", name));
     }
-    auto started = start_named(svc, args, name, by_name, start_now, spec_opts);
+    auto started = start_named(svc, args, name, by_name, start_now, spec_opts, on_failed);
     if (!started) {
         return Error{started.error().code, fmt::format("{}: {}", name, started.error().message)};
     }
@@ -164,7 +188,7 @@ Result<json> start_app_with(Services& svc, const json& args, bool start_now, sup
 }  // namespace
 
 Result<json> start_app(Services& svc, const json& args, bool start_now) {
-    return start_app_with(svc, args, start_now, sup::SpecOptions{});
+    return start_app_with(svc, args, start_now, sup::SpecOptions{}, FirstSpawnFailed::remove);
 }
 
 Result<void> update_env(Services& svc, const std::vector<sup::Instance*>& instances, const json& change) {
@@ -249,7 +273,8 @@ json restore_apps(Services& svc, const json& dump) {
         }
         // A watch path gone since the save must not lose the app: its
         // Watcher reports the path missing and watches for it to come back.
-        auto r = start_app_with(svc, args, running, sup::SpecOptions{.require_paths = false});
+        auto r = start_app_with(svc, args, running, sup::SpecOptions{.require_paths = false},
+                                FirstSpawnFailed::keep);
         if (r) {
             started.push_back(name);
         } else {

@@ -17,11 +17,16 @@ void LogChannel::emit(LogStream s, std::string_view text, bool partial, std::int
     m_ring.push(now, s, partial, text);
     ++m_lines[idx(s)];
     m_bytes[idx(s)] += text.size() + 1;
-    if (LogFile* f = file(s)) {
+    if (m_date) {
+        m_prefix.clear();
+        m_date->append(m_prefix, now);
+        m_prefix.append(": ");
+    }
+    for (LogFile* f : {file(s), m_all.get()}) {
+        if (f == nullptr) {
+            continue;
+        }
         if (m_date) {
-            m_prefix.clear();
-            m_date->append(m_prefix, now);
-            m_prefix.append(": ");
             f->append_line(m_prefix, text);
         } else {
             f->append_line(text);
@@ -46,6 +51,9 @@ void LogChannel::end_of_read() {
     if (m_err) {
         m_err->flush();
     }
+    if (m_all) {
+        m_all->flush();
+    }
 }
 
 void LogChannel::flush_partial(LogStream s) {
@@ -56,7 +64,7 @@ void LogChannel::flush_partial(LogStream s) {
 
 void LogChannel::clear() {
     m_ring.clear();
-    for (auto* f : {m_out.get(), m_err.get()}) {
+    for (auto* f : {m_out.get(), m_err.get(), m_all.get()}) {
         if (f != nullptr) {
             f->truncate_all();
         }
@@ -86,7 +94,8 @@ json LogChannel::stats_json() const {
                 {"bytes_out", m_bytes[0]},
                 {"bytes_err", m_bytes[1]},
                 {"out_file", file_json(m_out.get())},
-                {"err_file", file_json(m_err.get())}};
+                {"err_file", file_json(m_err.get())},
+                {"log_file", file_json(m_all.get())}};
 }
 
 }  // namespace pm::logs

@@ -49,6 +49,10 @@ public:
     const ChannelIdentity& who() const { return m_who; }
     const LogRing& ring() const { return m_ring; }
     LogFile* file(LogStream s) const { return s == LogStream::out ? m_out.get() : m_err.get(); }
+    // PM2's log_file: a file that gets the lines of both streams too (set
+    // once, right after construction, by the hub).
+    void set_combined(std::shared_ptr<LogFile> f) { m_all = std::move(f); }
+    LogFile* combined() const { return m_all.get(); }
     const std::optional<DateFormat>& date() const { return m_date; }  // the file lines' prefix
     std::uint64_t lines(LogStream s) const { return m_lines[idx(s)]; }
     std::uint64_t bytes(LogStream s) const { return m_bytes[idx(s)]; }
@@ -63,6 +67,7 @@ private:
     LogRing m_ring;
     std::shared_ptr<LogFile> m_out;
     std::shared_ptr<LogFile> m_err;
+    std::shared_ptr<LogFile> m_all;  // null: no combined file
     std::optional<DateFormat> m_date;
     std::string m_prefix;  // reused for the date prefix
     Sink m_sink;

@@ -73,6 +73,9 @@ LogChannel& LogHub::open_channel(const ChannelIdentity& who, std::size_t instanc
     auto ch = std::make_unique<LogChannel>(
         who, opts.ring_bytes, std::move(out), std::move(err), opts.date_format,
         [this](const LogChannel& c, const LogRecord& r) { on_line(c, r); }, [this] { return wall_ms(); });
+    if (!opts.all_path.empty()) {
+        ch->set_combined(acquire_file(path_for(opts.all_path, ".log"), opts.file));
+    }
     auto& ref = *ch;
     m_channels[who.id] = std::move(ch);
     return ref;
@@ -85,8 +88,9 @@ void LogHub::close_channel(std::uint64_t id) {
     }
     std::string out = it->second->file(LogStream::out)->path();
     std::string err = it->second->file(LogStream::err)->path();
+    std::string all = it->second->combined() != nullptr ? it->second->combined()->path() : std::string();
     m_channels.erase(it);
-    for (const auto& p : {out, err}) {
+    for (const auto& p : {out, err, all}) {
         if (auto f = m_files.find(p); f != m_files.end() && f->second.expired()) {
             m_files.erase(f);
         }
@@ -197,6 +201,7 @@ std::size_t LogHub::rotate_files(const std::vector<std::uint64_t>* ids) {
             if (const LogChannel* ch = channel(id)) {
                 selected.insert(ch->file(LogStream::out));
                 selected.insert(ch->file(LogStream::err));
+                selected.insert(ch->combined());
             }
         }
     }

@@ -21,6 +21,9 @@ struct LogOptions {
     // used as it is and never rotated.
     std::string out_path;
     std::string err_path;
+    // PM2's log_file: both streams' lines also go to this one file, in the
+    // order they are read (empty: none). Named per instance like out_path.
+    std::string all_path;
     // PM2's log_date_format / --time, parsed with the spec: each file line
     // starts "<date>: ". Unset: lines are written exactly as the child wrote them.
     std::optional<DateFormat> date_format;

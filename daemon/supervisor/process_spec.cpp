@@ -43,6 +43,7 @@ void derive_policies(ProcessSpec& spec, const StartArgs& a) {
     spec.logs.merge = a.merge_logs;
     spec.logs.out_path = a.out_file;
     spec.logs.err_path = a.err_file;
+    spec.logs.all_path = a.log_file;
     spec.logs.date_format = a.log_date_format;
 }
 

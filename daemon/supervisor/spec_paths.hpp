@@ -15,5 +15,8 @@ Result<void> resolve_watch_paths(StartArgs& a, const SpecOptions& opts);
 // a.out_file and a.err_file: the same, and safe for pmd to rotate.
 // Blocks the loop: a stat per path, on a client's start only.
 Result<void> resolve_log_paths(StartArgs& a, const SpecOptions& opts);
+// Makes the missing directories of the spec's log files (mode 0755).
+// Blocks the loop: a stat and mkdir per level, on a client's start only.
+Result<void> create_log_dirs(const ProcessSpec& spec);
 
 }  // namespace pm::sup

@@ -74,7 +74,7 @@ void Triggers::sync_watcher(AppTriggers& app) {
     opts.ignore.insert(opts.ignore.end(), s.options.watch_ignore.begin(), s.options.watch_ignore.end());
     // The app's own log files (out_file/err_file) and their rotations: a line
     // written there must not restart it, which would write a line, ...
-    for (const std::string* log : {&s.logs.out_path, &s.logs.err_path}) {
+    for (const std::string* log : {&s.logs.out_path, &s.logs.err_path, &s.logs.all_path}) {
         if (!log->empty()) {
             opts.ignore.push_back(*log);
             opts.ignore.push_back(glob_escape(*log) + ".*");

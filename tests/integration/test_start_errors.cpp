@@ -41,14 +41,17 @@ TEST_CASE("a spawn failure names the process once, from the command line and fro
     TempHome home;
     check_error_line(run_pm(home, {"start", "--name", "chatbot", "/nonexistent"}), 1,
                      "pm: chatbot: unable to spawn \"/nonexistent\": " + k_enoent);
-    check_error_line(run_pm(home, {"start", write_apps(home, {app("filebot", "/nonexistent")})}), 1,
-                     "pm: filebot: unable to spawn \"/nonexistent\": " + k_enoent);
+    // From a file, the check before starting names the script (PM2: "Script not found").
+    std::string file = write_apps(home, {app("filebot", "/nonexistent")});
+    check_error_line(run_pm(home, {"start", file}), 2,
+                     "pm: " + file + ": apps[0]: filebot: script /nonexistent not found\npm: " + file +
+                         " is invalid; nothing was started");
     RunResult j = run_pm(home, {"--json", "start", "--name", "jsonbot", "/nonexistent"});
     CHECK_MESSAGE(j.exit_code == 1, describe(j));
     json reply = json::parse(j.out, nullptr, false);
     REQUIRE_MESSAGE(reply.is_object(), describe(j));
     CHECK(reply["error"]["message"] == "jsonbot: unable to spawn \"/nonexistent\": " + k_enoent);
-    CHECK(instance(home, "chatbot")["last_error"] == "unable to spawn \"/nonexistent\": " + k_enoent);
+    CHECK(list_json(home)["processes"].empty());  // a failed first start leaves nothing behind
 }
 
 TEST_CASE("a missing cwd is named as the cause of the spawn failure") {
@@ -59,8 +62,10 @@ TEST_CASE("a missing cwd is named as the cause of the spawn failure") {
         "pm: nowhere: unable to spawn \"" + std::string(PM_TEST_CHILD) + "\": cwd " + gone + ": " + k_enoent);
     json far = app("far", PM_TEST_CHILD);
     far["cwd"] = gone;
-    check_error_line(run_pm(home, {"start", write_apps(home, {far})}), 1,
-                     "pm: far: unable to spawn \"" + std::string(PM_TEST_CHILD) + "\": cwd " + gone + ": " + k_enoent);
+    std::string file = write_apps(home, {far});
+    check_error_line(run_pm(home, {"start", file}), 2,
+                     "pm: " + file + ": apps[0]: far: cwd " + gone + " does not exist\npm: " + file +
+                         " is invalid; nothing was started");
 }
 
 TEST_CASE("a process already running with other options is named once") {
@@ -77,18 +82,26 @@ TEST_CASE("a process already running with other options is named once") {
     CHECK_MESSAGE(r.err == line + "\n", describe(r));
 }
 
-TEST_CASE("a missing log directory names the process once, and the app once in a file") {
+TEST_CASE("a log directory that cannot be made names the process once, and the app once in a file") {
     TempHome home;
-    std::string out = home.file("nodir/out.log");
-    const std::string why = "out_file '" + out + "': directory " + home.file("nodir") + " does not exist";
+    TempDir dir("pm-logs");
+    write_text(dir.file("plain"), "a file\n");
+    std::string out = dir.file("plain/sub/out.log");
+    const std::string why = "out_file '" + out + "': directory " + dir.file("plain/sub") +
+                            " does not exist and cannot be created (" + dir.file("plain") +
+                            " is not a writable directory)";
     check_error_line(run_pm(home, {"start", "--name", "logless", "--output", out, PM_TEST_CHILD, "sleep"}), 2,
                      "pm: logless: " + why);
     json logless = app("logless", PM_TEST_CHILD);
     logless["out_file"] = out;
+    logless["args"] = json::array({"sleep"});
     std::string file = write_apps(home, {logless});
-    check_error_line(
-        run_pm(home, {"start", file}), 2,
-        "pm: " + file + ": apps[0]: logless: " + why + "\npm: " + file + " is invalid; nothing was started");
+    // The file's check names the path the same way, before pmd is asked.
+    RunResult r = run_pm(home, {"start", file});
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(r.err.find("apps[0]: logless: out_file " + out + ": directory " + dir.file("plain/sub") +
+                             " cannot be created") != std::string::npos,
+                  describe(r));
     CHECK(list_json(home)["processes"].empty());
 }
 

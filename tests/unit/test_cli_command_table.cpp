@@ -92,7 +92,8 @@ TEST_CASE("commands that wait for processes to exit get the stop-wait timeout") 
             stop_wait.insert(c.name);
         }
     }
-    CHECK(stop_wait == std::set<std::string_view>{"delete", "kill", "reload", "restart", "scale", "stop"});
+    CHECK(stop_wait == std::set<std::string_view>{"delete", "kill", "reload", "restart", "scale", "startOrReload",
+                                                  "startOrRestart", "stop"});
     const CliCommand* kill = pm::cli::find_cli_command("kill");
     REQUIRE(kill != nullptr);
     CHECK_FALSE(kill->autostart);

@@ -92,3 +92,38 @@ TEST_CASE("default name is truncated to the maximum name length") {
 }
 
 }  // TEST_SUITE("common")
+
+TEST_SUITE("common") {
+
+TEST_CASE("an invalid name's error ends with the rename to make") {
+    struct Case {
+        std::string name;
+        std::string ends;
+    };
+    const Case cases[] = {
+        {"my app", "it has a space (names take letters, digits, '.', '_' and '-'): use \"my-app\""},
+        {"api/v2", "it has '/' (names take letters, digits, '.', '_' and '-'): use \"api-v2\""},
+        {"web:blue", "use \"web-blue\""},
+        {"  spaced  out ", "use \"spaced-out\""},
+        {"all", "reserved: use \"app-all\""},
+        {"123", "all digits would read as an id: use \"app-123\""},
+        {"caf\xc3\xa9 bar", "it has a character other than ASCII (names take letters, digits, '.', '_' and '-'): use \"caf-bar\""},
+        {std::string(70, 'x'), "must be 1 to 64 characters: use \"" + std::string(64, 'x') + "\""},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.name);
+        auto r = pm::validate_name(c.name);
+        REQUIRE_FALSE(r);
+        const std::string& msg = r.error().message;
+        CHECK_MESSAGE(msg.size() >= c.ends.size(), msg);
+        CHECK_MESSAGE(msg.substr(msg.size() - std::min(msg.size(), c.ends.size())) == c.ends, msg);
+        CHECK(pm::validate_name(pm::suggest_name(c.name)));
+    }
+}
+
+TEST_CASE("a suggested name for a name with no usable character is app") {
+    CHECK(pm::suggest_name("!!!") == "app");
+    CHECK(pm::suggest_name("") == "app");
+}
+
+}  // TEST_SUITE

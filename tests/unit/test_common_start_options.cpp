@@ -276,6 +276,7 @@ TEST_CASE("show keeps its own spellings: durations in _ms, unset paths and sched
         "name",         "argv",           "shell",          "cwd",         "instances",       "restart",
         "max_restarts", "min_uptime_ms",  "restart_delay_ms", "max_backoff_ms", "kill_timeout_ms", "stop_signal",
         "log_buffer",   "max_log_size",   "log_files",      "out_file",    "err_file",        "log_date_format",
+        "log_file",
         "ready_fd",     "ready_tcp",      "max_memory",     "merge_logs",  "watch",           "watch_ignore",
         "watch_delay_ms", "cron_restart", "listen"};
     std::set<std::string> keys;

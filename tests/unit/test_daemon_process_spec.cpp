@@ -436,11 +436,14 @@ TEST_CASE("out_file and err_file join the cwd, are normalised and survive to_arg
         REQUIRE_FALSE(r.has_value());
         CHECK(code_of(r.error()) == "bad_args");
     }
-    json gone = with(minimal(), "err_file", "/gone-since-save/e.log");
+    // A missing directory pmd can make is accepted (start makes it); one
+    // under a file cannot be made: refused on a start, kept on a restore.
+    CHECK(sup::spec_from_json(with(minimal(), "err_file", "/tmp/pm-gone-since-save/e.log"), "l", g_pool).has_value());
+    json gone = with(minimal(), "err_file", "/proc/version/gone/e.log");
     CHECK_FALSE(sup::spec_from_json(gone, "l", g_pool).has_value());
     auto restored = sup::spec_from_json(gone, "l", g_pool, sup::SpecOptions{.require_paths = false});
     REQUIRE(restored.has_value());
-    CHECK(restored->logs.err_path == "/gone-since-save/e.log");
+    CHECK(restored->logs.err_path == "/proc/version/gone/e.log");
 }
 
 TEST_CASE("the spec holds the cron schedule and date format parsed, with the text they were given as") {
