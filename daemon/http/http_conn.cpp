@@ -28,7 +28,10 @@ void lower(std::string& s) {
 }  // namespace
 
 HttpConn::HttpConn(HttpServer& server, std::uint64_t id, ClosedFn on_closed)
-    : m_server(server), m_id(id), m_on_closed(std::move(on_closed)) {
+    : m_server(server),
+      m_id(id),
+      m_on_closed(std::move(on_closed)),
+      m_writes(stream(), [this](int status) { on_write_done(status); }) {
     m_tcp.data = this;
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
@@ -407,7 +410,7 @@ ipc::StreamSend HttpConn::write(std::string_view bytes) {
     if (m_closing) {
         return ipc::StreamSend::gone;
     }
-    if (m_queued + bytes.size() > m_server.limits().sse_queue_bytes) {
+    if (m_writes.queued() + bytes.size() > m_server.limits().sse_queue_bytes) {
         return ipc::StreamSend::full;
     }
     return write_bytes(bytes) ? ipc::StreamSend::sent : ipc::StreamSend::gone;
@@ -436,52 +439,25 @@ bool HttpConn::write_bytes(std::string_view bytes) {
     if (m_closing) {
         return false;
     }
-    if (m_queued + bytes.size() > m_server.limits().max_reply_queued) {
-        PM_LOG(warn, "http client {}: not reading its replies ({} bytes queued), disconnecting", m_id, m_queued);
+    if (m_writes.queued() + bytes.size() > m_server.limits().max_reply_queued) {
+        PM_LOG(warn, "http client {}: not reading its replies ({} bytes queued), disconnecting", m_id,
+               m_writes.queued());
         close();
         return false;
     }
-    if (m_queued == 0) {
-        uv_buf_t b = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
-        int n = uv_try_write(stream(), &b, 1);
-        if (n == static_cast<int>(bytes.size())) {
-            return true;
-        }
-        if (n > 0) {
-            bytes.remove_prefix(static_cast<std::size_t>(n));
-        } else if (n != UV_EAGAIN) {
-            close();
-            return false;
-        }
-    }
-    auto* w = new WriteReq{};
-    w->bytes.assign(bytes);
-    w->req.data = w;
-    uv_buf_t b = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-    if (uv_write(&w->req, stream(), &b, 1, write_cb) != 0) {
-        delete w;
+    if (!m_writes.write(bytes)) {
         close();
         return false;
     }
-    m_queued += w->bytes.size();
     return true;
 }
 
-void HttpConn::write_cb(uv_write_t* req, int status) noexcept {
-    auto* w = static_cast<WriteReq*>(req->data);
-    if (auto* self = static_cast<HttpConn*>(req->handle->data)) {
-        self->on_write_done(w, status);
-    }
-    delete w;
-}
-
-void HttpConn::on_write_done(WriteReq* w, int status) {
-    m_queued -= w->bytes.size();
+void HttpConn::on_write_done(int status) {
     if (status != 0) {
-        close();
+        close();  // the client vanished mid-reply
         return;
     }
-    if (m_close_when_flushed && m_queued == 0) {
+    if (m_close_when_flushed && m_writes.queued() == 0) {
         close();
     }
 }
@@ -492,7 +468,7 @@ void HttpConn::close_after_flush() {
     }
     uv_read_stop(stream());
     m_close_when_flushed = true;
-    if (m_queued == 0) {
+    if (m_writes.queued() == 0) {
         close();
     }
 }

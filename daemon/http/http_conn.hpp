@@ -18,6 +18,7 @@
 #include "daemon/http/http_request.hpp"
 #include "daemon/http/sse_transport.hpp"
 #include "daemon/ipc/client.hpp"
+#include "daemon/uv/write_queue.hpp"
 
 namespace pm::http {
 
@@ -43,7 +44,7 @@ public:
     // SseTransport.
     void start() override;
     ipc::StreamSend write(std::string_view bytes) override;
-    std::size_t queued_bytes() const override { return m_queued; }
+    std::size_t queued_bytes() const override { return m_writes.queued(); }
     void close() override;
 
     // A whole reply outside any request (503 past the connection cap).
@@ -60,11 +61,6 @@ public:
 private:
     enum class Phase { reading, handling, streaming };
 
-    struct WriteReq {
-        uv_write_t req;
-        std::string bytes;
-    };
-
     void on_read(ssize_t nread, const uv_buf_t* buf);
     void pump();
     void handle(HttpRequest& req);
@@ -74,7 +70,7 @@ private:
     void respond_error(int status, std::string_view code, std::string_view message, std::string_view extra = {});
     void finish_request();
     bool write_bytes(std::string_view bytes);
-    void on_write_done(WriteReq* w, int status);
+    void on_write_done(int status);
     // A parser callback refusing the request: the reply to send, then close.
     int refuse_in_parser(int status, std::string_view code, std::string message);
     bool add_header_bytes(std::size_t n);
@@ -90,7 +86,6 @@ private:
 
     static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
     static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
-    static void write_cb(uv_write_t* req, int status) noexcept;
     static void close_cb(uv_handle_t* h) noexcept;
 
     HttpServer& m_server;
@@ -120,7 +115,7 @@ private:
     std::uint64_t m_requests = 0;
     std::chrono::steady_clock::time_point m_request_t0{};  // when the request in hand was parsed
     std::uint64_t m_phase_since_ms = 0;  // accept, the last reply, or the first byte of a request
-    std::size_t m_queued = 0;
+    uv::WriteQueue m_writes;
 };
 
 }  // namespace pm::http

@@ -14,7 +14,8 @@ Connection::Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line
       m_limits(limits),
       m_on_line(std::move(on_line)),
       m_on_closed(std::move(on_closed)),
-      m_framer(limits.max_line) {
+      m_framer(limits.max_line),
+      m_writes(stream(), [this](int status) { on_write_done(status); }) {
     m_pipe.data = this;
 }
 
@@ -87,9 +88,9 @@ void Connection::send_line(std::string line) {
     }
     // Streaming clients get the larger stream limit for replies too.
     std::size_t limit = std::max(m_limits.max_queued, m_streaming ? m_limits.max_stream_queued : 0);
-    if (m_queued + m_stream_batch.size() + line.size() > limit) {
+    if (m_writes.queued() + m_stream_batch.size() + line.size() > limit) {
         PM_LOG(warn, "client {}: not reading its replies ({} bytes queued), disconnecting", m_id,
-               m_queued);
+               m_writes.queued());
         close();
         return;
     }
@@ -101,7 +102,7 @@ StreamSend Connection::send_stream(std::string_view line) {
     if (m_closing) {
         return StreamSend::gone;
     }
-    if (m_queued + m_stream_batch.size() + line.size() > m_limits.max_stream_queued) {
+    if (m_writes.queued() + m_stream_batch.size() + line.size() > m_limits.max_stream_queued) {
         return StreamSend::full;
     }
     bool was_empty = m_stream_batch.empty();
@@ -123,50 +124,19 @@ void Connection::flush_stream() {
 }
 
 bool Connection::write_bytes(std::string_view line) {
-    // Fast path: write directly when nothing is queued.
-    if (m_queued == 0) {
-        uv_buf_t b = uv_buf_init(const_cast<char*>(line.data()), static_cast<unsigned>(line.size()));
-        int n = uv_try_write(stream(), &b, 1);
-        if (n == static_cast<int>(line.size())) {
-            return true;
-        }
-        if (n > 0) {
-            line.remove_prefix(static_cast<std::size_t>(n));
-        } else if (n != UV_EAGAIN) {
-            close();
-            return false;
-        }
-    }
-    auto* w = new WriteReq{};
-    w->bytes.assign(line);
-    w->req.data = w;
-    uv_buf_t b = uv_buf_init(w->bytes.data(), static_cast<unsigned>(w->bytes.size()));
-    int rc = uv_write(&w->req, stream(), &b, 1, write_cb);
-    if (rc != 0) {
-        delete w;
+    if (!m_writes.write(line)) {
         close();
         return false;
     }
-    m_queued += w->bytes.size();
     return true;
 }
 
-void Connection::write_cb(uv_write_t* req, int status) noexcept {
-    auto* w = static_cast<WriteReq*>(req->data);
-    auto* self = static_cast<Connection*>(req->handle->data);
-    if (self != nullptr) {
-        self->on_write_done(w, status);
-    }
-    delete w;
-}
-
-void Connection::on_write_done(WriteReq* w, int status) {
-    m_queued -= w->bytes.size();
+void Connection::on_write_done(int status) {
     if (status != 0) {
         close();  // EPIPE and friends: the client vanished mid-reply
         return;
     }
-    if (m_close_when_flushed && m_queued == 0) {
+    if (m_close_when_flushed && m_writes.queued() == 0) {
         close();
     }
 }
@@ -177,7 +147,7 @@ void Connection::close_after_flush() {
     }
     uv_read_stop(stream());
     m_close_when_flushed = true;
-    if (m_queued == 0) {
+    if (m_writes.queued() == 0) {
         close();
     }
 }

@@ -15,6 +15,7 @@
 #include "common/protocol.hpp"
 #include "daemon/ipc/client.hpp"
 #include "daemon/ipc/stream_sink.hpp"
+#include "daemon/uv/write_queue.hpp"
 
 namespace pm::ipc {
 
@@ -66,22 +67,16 @@ public:
         return !m_streaming && !m_closing && (m_requests == 0 || m_framer.buffered() > 0) &&
                now_ms - m_last_read_ms >= timeout_ms;
     }
-    std::size_t queued_bytes() const { return m_queued + m_stream_batch.size(); }
+    std::size_t queued_bytes() const { return m_writes.queued() + m_stream_batch.size(); }
     std::size_t buffered_bytes() const { return m_framer.buffered(); }
 
 private:
-    struct WriteReq {
-        uv_write_t req;
-        std::string bytes;
-    };
-
     void on_read(ssize_t nread, const uv_buf_t* buf);
     bool write_bytes(std::string_view bytes);
-    void on_write_done(WriteReq* w, int status);
+    void on_write_done(int status);
 
     static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
     static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
-    static void write_cb(uv_write_t* req, int status) noexcept;
     static void close_cb(uv_handle_t* h) noexcept;
 
     uv_pipe_t m_pipe{};
@@ -90,7 +85,7 @@ private:
     LineFn m_on_line;
     ClosedFn m_on_closed;
     LineFramer m_framer;
-    std::size_t m_queued = 0;
+    uv::WriteQueue m_writes;
     bool m_closing = false;
     bool m_close_when_flushed = false;
     bool m_streaming = false;  // issued a streaming command: the stream queue limit applies
