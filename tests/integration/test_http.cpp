@@ -289,6 +289,21 @@ TEST_CASE("http: oversized headers and bodies, garbage and pipelining") {
     CHECK(run_pm(home, {"ping"}).exit_code == 0);  // pmd is still there
 }
 
+TEST_CASE("http: a request that never completes is closed after the header timeout, and counted") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    HttpConnection slow(w.port);
+    REQUIRE(slow.send_raw("GET /api/v1/processes HTTP/1.1\r\nHost: 127.0.0.1\r\n"));  // never ends
+    HttpConnection silent(w.port);                                                       // never starts
+    auto t0 = Clock::now();
+    CHECK(slow.closed_by_peer(15s));
+    CHECK(silent.closed_by_peer(5s));
+    CHECK(Clock::now() - t0 >= 9s);  // 10 s, swept every second
+    json perf = json::parse(run_pm(home, {"--json", "performanceStats"}).out);
+    CHECK(perf["http"]["timeouts"]["header"] == 2);
+    CHECK(http_authed(w.port, w.token, "DELETE", "/").status == 405);
+}
+
 TEST_CASE("http: past the connection cap a client gets 503, the others are served") {
     TempHome home(with_http());
     Web w = web_of(home);
