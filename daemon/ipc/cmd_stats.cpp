@@ -75,6 +75,7 @@ json http_json(const Services& svc) {
         {"timeouts", {{"header", h.timeouts_header}, {"idle", h.timeouts_idle}}},
         {"sse", {{"clients", h.sse_clients}, {"refused_limit", h.sse_refused_limit},
                  {"events_sent", h.sse_events_sent}, {"events_dropped", h.sse_events_dropped},
+                 {"log_lines_missed", h.sse_log_lines_missed},
                  {"disconnects_closed", h.sse_disconnects_closed}, {"disconnects_slow", h.sse_disconnects_slow}}},
     };
     if (svc.web_status) {

@@ -2,7 +2,11 @@
 // Origin checks, the API (the socket protocol's JSON), actions, limits, and
 // `pm web` (docs/http.md).
 #include <doctest/doctest.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <functional>
@@ -434,6 +438,57 @@ TEST_CASE("http: a reconnect with Last-Event-ID resumes every line exactly once"
         CHECK(ev.data["seq"].get<std::int64_t>() == expect);  // none twice, none missing
         ++expect;
     }
+}
+
+TEST_CASE("http: a stalled event-stream client costs pmd a bounded amount, others still get events on time") {
+    TempHome home(with_http());
+    Web w = web_of(home);
+    REQUIRE(start_child(home, "flood", {"spew", "200"}).exit_code == 0);
+    pid_t pmd = pmd_pid(home);
+    auto rss_kb = [&] {
+        std::ifstream in("/proc/" + std::to_string(pmd) + "/status");
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("VmRSS:", 0) == 0) {
+                return std::stol(line.substr(6));
+            }
+        }
+        return 0L;
+    };
+    // A client with a tiny receive buffer that asks for the flood and never reads.
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int small = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(w.port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    std::string req = "GET /api/v1/logs/flood/stream HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(w.port) +
+                      "\r\nAuthorization: Bearer " + w.token + "\r\n\r\n";
+    REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+    wait_until([&] {
+        json perf = json::parse(run_pm(home, {"--json", "performanceStats"}).out);
+        return perf["http"]["sse"]["log_lines_missed"].get<long>() > 0 ||
+               perf["http"]["sse"]["events_dropped"].get<long>() > 0;
+    }, 30s, "pmd stops queueing for the stalled client");
+    long before = rss_kb();
+    // Another client still gets a new line at once.
+    auto t0 = Clock::now();
+    REQUIRE(start_child(home, "marker", {"sleep-ms", "1500", "line", "fresh-line", "sleep"}).exit_code == 0);
+    auto c = open_stream(w, "/api/v1/logs/marker/stream");
+    read_events(*c, [](const auto& e) {
+        for (const auto& ev : e) {
+            if (ev.event == "log" && ev.data["line"] == "fresh-line") {
+                return true;
+            }
+        }
+        return false;
+    });
+    CHECK(Clock::now() - t0 < 6s);  // the line is written 1.5 s after the start
+    long after = rss_kb();
+    CHECK_MESSAGE(after - before < 64 * 1024, "pmd grew by " << (after - before) << " kB");
+    ::close(fd);
+    REQUIRE(run_pm(home, {"delete", "flood"}).exit_code == 0);
 }
 
 TEST_CASE("http: a stream of a selector that names nothing is 404, past the query's bounds 400") {
