@@ -73,10 +73,8 @@ void read_env_blocks(const json& raw, const std::string& path, EcoApp& app, Ecos
         }
         json env = json::object();
         for (const auto& [k, v] : block.items()) {
-            if (v.is_string()) {
-                env[k] = v;
-            } else if (v.is_number() || v.is_boolean()) {
-                env[k] = v.dump();
+            if (auto text = env_value_text(v)) {
+                env[k] = *text;
             } else {
                 eco.errors.push_back(fmt::format("{}.{}.{}: expected a string, number or boolean", path, key, k));
             }

@@ -284,10 +284,8 @@ struct AppParser {
         }
         json env = json::object();
         for (const auto& [k, val] : v->items()) {
-            if (val.is_string()) {
-                env[k] = val;
-            } else if (val.is_number() || val.is_boolean()) {
-                env[k] = val.dump();
+            if (auto text = env_value_text(val)) {
+                env[k] = *text;
             } else {
                 error("env." + k, "expected a string, number or boolean");
             }
@@ -492,6 +490,16 @@ json parse_app(const json& app, const std::string& path, const std::string& base
     p.run();
     run = std::move(p.script_run);
     return std::move(p.args);
+}
+
+std::optional<std::string> env_value_text(const json& v) {
+    if (v.is_string()) {
+        return v.get<std::string>();
+    }
+    if (v.is_number() || v.is_boolean()) {
+        return v.dump();
+    }
+    return std::nullopt;
 }
 
 }  // namespace pm::cli

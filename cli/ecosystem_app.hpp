@@ -4,6 +4,7 @@
 // keys without an effect in pm in `eco.warnings`.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "cli/ecosystem.hpp"
@@ -15,5 +16,9 @@ namespace pm::cli {
 // `run` receives the script key's file (empty without one).
 json parse_app(const json& app, const std::string& path, const std::string& base_dir, Ecosystem& eco,
                ScriptRun& run);
+
+// Pure. An environment value of a file as the process gets it: a string as
+// it is, a number or boolean as its JSON text; nullopt for anything else.
+std::optional<std::string> env_value_text(const json& v);
 
 }  // namespace pm::cli
