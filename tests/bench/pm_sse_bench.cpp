@@ -28,7 +28,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <string>
 #include <string_view>
@@ -68,8 +67,8 @@ struct Client {
     int fd = -1;
     Phase phase = Phase::waiting;
     std::int64_t t_connect = 0, t_first_bytes = 0, t_first_log = 0;
-    std::string buf;                  // bytes not yet parsed (headers, or a partial SSE line)
-    std::string event, data;          // the event being read
+    std::string buf;                   // bytes not yet parsed (headers, or a partial SSE line)
+    std::string event, data;           // the event being read
     std::vector<std::int64_t> stamps;  // of the log events received, in order
     std::vector<std::int64_t> lat_us;  // receipt minus stamp, of those in the window
     std::int64_t last_seq = -1;
@@ -261,7 +260,8 @@ long rss_kb(int pid) {
 
 long cpu_ticks(int pid) {
     std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::string all;
+    std::getline(f, all);
     auto rp = all.rfind(')');
     if (rp == std::string::npos) {
         return -1;
@@ -317,12 +317,11 @@ int main(int argc, char** argv) {
         die("usage: pm_sse_bench PORT TOKEN SELECTOR N WINDOW_MS PMD_PID LOGFILE");
     }
     Bench b;
-    b.a = Args{std::atoi(argv[1]), argv[2], argv[3], argv[7], std::atoi(argv[4]), std::atoll(argv[5]),
-               std::atoi(argv[6])};
+    b.a = Args{std::atoi(argv[1]),  argv[2],           argv[3], argv[7], std::atoi(argv[4]),
+               std::atoll(argv[5]), std::atoi(argv[6])};
     raise_nofile(b.a.n);
-    b.request = "GET /api/v1/logs/" + b.a.selector + "/stream HTTP/1.1\r\nHost: 127.0.0.1:" +
-                std::to_string(b.a.port) + "\r\nAuthorization: Bearer " + b.a.token +
-                "\r\nAccept: text/event-stream\r\n\r\n";
+    b.request = "GET /api/v1/logs/" + b.a.selector + "/stream HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(b.a.port) +
+                "\r\nAuthorization: Bearer " + b.a.token + "\r\nAccept: text/event-stream\r\n\r\n";
     b.ep = epoll_create1(EPOLL_CLOEXEC);
     b.clients.resize(static_cast<std::size_t>(b.a.n));
 
@@ -404,7 +403,7 @@ int main(int argc, char** argv) {
         b.a.n, ok, b.a.n, want.size(), wall_ms / 1000, streaming, refused, failed, closed, with_gap,
         static_cast<double>(t_open1 - t_open0) / 1000.0, pct(first_bytes, 0.5), pct(first_bytes, 0.99),
         pct(first_log, 0.5), pct(first_log, 0.99), lat.size(), pct(lat, 0.5), pct(lat, 0.99), pct(lat, 1.0),
-        pct(first_lat, 0.5), pct(first_lat, 0.99),
-        rss0, rss1, rss1 - rss0, cpu_ms, wall_ms / 1000, cpu_ms / wall_ms * 100.0);
+        pct(first_lat, 0.5), pct(first_lat, 0.99), rss0, rss1, rss1 - rss0, cpu_ms, wall_ms / 1000,
+        cpu_ms / wall_ms * 100.0);
     return 0;
 }
