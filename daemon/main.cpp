@@ -199,6 +199,10 @@ void add_flags(CLI::App& app, StartUp& opts, RawFlags& raw) {
                  "let --http bind an address other machines can reach");
     app.add_flag("--http-read-only", opts.daemon.http.read_only, "refuse actions (start, stop...) over HTTP");
     app.add_flag("--http-metrics-open", opts.daemon.http.metrics_open, "serve /metrics without the token");
+    app.add_option("--http-max-connections", opts.daemon.http.limits.max_connections,
+                   "concurrent HTTP connections, event streams included (past it: 503)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65536));
     app.add_option("--http-host", opts.daemon.http.hosts,
                    "a name the Host header may carry besides the address (repeatable; for a proxy)");
     app.add_flag("--resurrect", opts.resurrect, "start the saved process list (pm save) once running");

@@ -31,7 +31,7 @@ class HttpConn;
 struct HttpLimits {
     std::size_t max_header_bytes = 8 * 1024;  // request line and headers: past it 431
     std::size_t max_body_bytes = 64 * 1024;   // past it 413
-    std::size_t max_connections = 256;        // past it 503 and close
+    std::size_t max_connections = 1280;       // past it 503 and close (1,024 event streams + 256 requests)
     std::uint64_t header_timeout_ms = 10000;  // a request begun (or none on a new connection) not complete: close
     std::uint64_t idle_timeout_ms = 60000;    // keep-alive without a request: close
     std::size_t max_reply_queued = 16 * 1024 * 1024;  // replies not read by the client: close

@@ -309,10 +309,10 @@ TEST_CASE("http: a request that never completes is closed after the header timeo
 }
 
 TEST_CASE("http: past the connection cap a client gets 503, the others are served") {
-    TempHome home(with_http());
+    TempHome home(with_http({"--http-max-connections", "32"}));
     Web w = web_of(home);
     std::vector<std::unique_ptr<HttpConnection>> held;
-    for (int i = 0; i < 256; ++i) {
+    for (int i = 0; i < 32; ++i) {
         held.push_back(std::make_unique<HttpConnection>(w.port));
         REQUIRE(held.back()->connected());
     }
