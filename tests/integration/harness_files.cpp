@@ -74,4 +74,8 @@ void write_text(const std::string& path, const std::string& text) {
     REQUIRE_MESSAGE(write_file(path, text), "unable to write " << path);
 }
 
+bool contains(const std::string& haystack, const std::string& needle) {
+    return haystack.find(needle) != std::string::npos;
+}
+
 }  // namespace pm::test

@@ -12,6 +12,7 @@ namespace pm::test {
 
 std::string read_file(const std::string& path);  // "" if missing
 bool file_exists(const std::string& path);
+bool contains(const std::string& haystack, const std::string& needle);
 // Pids written one per line (pm_test_child's pidfile / fork-tree files).
 std::vector<pid_t> read_pids(const std::string& path);
 std::string tail_lines(const std::string& text, std::size_t n);

@@ -353,4 +353,10 @@ json request(const TempHome& home, std::string_view cmd, const json& args) {
     return c.request(cmd, args);
 }
 
+std::string make_dir(const TempHome& home, const std::string& dir) {
+    std::string path = home.file(dir);
+    std::filesystem::create_directories(path);
+    return path;
+}
+
 }  // namespace pm::test

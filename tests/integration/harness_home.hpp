@@ -92,6 +92,8 @@ json raw_instances_named(const TempHome& home, std::string_view name);
 // last one seen (null when it never existed). Fails the check on timeout.
 json wait_instance(const TempHome& home, std::string_view name, const std::function<bool(const json&)>& pred,
                    std::string_view what, Ms timeout = 10s, int index = 0);
+// Creates home/DIR (and its parents); the path.
+std::string make_dir(const TempHome& home, const std::string& dir);
 // pid of pmd from pmd.pid (-1 if missing).
 pid_t pmd_pid(const TempHome& home);
 // One request on a fresh connection; the whole reply ({id, ok, result|error}).

@@ -44,4 +44,7 @@ private:
     std::size_t m_pos = 0;  // start of the first unread line in m_buf
 };
 
+// A loopback TCP port nobody listens on right now (bound to 0, then released).
+int free_port();
+
 }  // namespace pm::test

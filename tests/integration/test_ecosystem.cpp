@@ -17,12 +17,6 @@ using namespace pm::test;
 namespace {
 
 // <home>/<dir> created, returned as an absolute path.
-std::string make_dir(const TempHome& home, const std::string& dir) {
-    std::string path = home.file(dir);
-    std::filesystem::create_directories(path);
-    return path;
-}
-
 // Writes {"apps": apps} to <dir>/<file> and returns its path.
 // (A vector, not a json: json{{"apps", {app}}} with one app is not an array.)
 std::string write_apps(const std::string& dir, const std::vector<json>& apps,
@@ -88,10 +82,6 @@ std::string canonical(const std::string& path) {
     std::error_code ec;
     auto p = std::filesystem::canonical(path, ec);
     return ec ? path : p.string();
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
 }
 
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }

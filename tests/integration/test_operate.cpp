@@ -10,10 +10,6 @@ using namespace pm::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }
 
 pid_t start_sleeper(const TempHome& home, const std::string& name, const std::vector<std::string>& opts = {}) {

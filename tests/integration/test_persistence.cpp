@@ -15,10 +15,6 @@ using namespace pm::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
 json parse(const std::string& text) { return json::parse(text, nullptr, false); }
 
 // The entries of /proc/PID/environ.

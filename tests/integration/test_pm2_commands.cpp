@@ -12,10 +12,6 @@ using namespace pm::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
 std::string write_apps(const TempHome& home, const std::vector<json>& apps) {
     std::string dir = home.file("proj");
     std::filesystem::create_directories(dir);

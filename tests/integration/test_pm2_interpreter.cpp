@@ -14,16 +14,6 @@ using namespace pm::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-std::string make_dir(const TempHome& home, const std::string& dir) {
-    std::string path = home.file(dir);
-    std::filesystem::create_directories(path);
-    return path;
-}
-
 // Writes a script with `mode` into `dir`; returns its path.
 std::string write_script(const std::string& dir, const std::string& name, const std::string& text, mode_t mode) {
     std::string path = dir + "/" + name;

@@ -9,14 +9,6 @@
 
 using namespace pm::test;
 
-namespace {
-
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
-
 TEST_SUITE("integration/pm2-logs") {
 
 TEST_CASE("log_file gets the lines of both streams, and out_file and error_file still get their own") {

@@ -14,16 +14,6 @@ using namespace pm::test;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-    return haystack.find(needle) != std::string::npos;
-}
-
-std::string make_dir(const TempHome& home, const std::string& dir) {
-    std::string path = home.file(dir);
-    std::filesystem::create_directories(path);
-    return path;
-}
-
 std::string write_apps(const std::string& dir, const std::vector<json>& apps) {
     json doc = json::object();
     doc["apps"] = json(apps);
