@@ -187,6 +187,15 @@ TEST_CASE("http: Host and Origin of another site are refused") {
     CHECK(perf["http"]["listening"] == true);
 }
 
+TEST_CASE("http: --http-host adds a name the Host header may carry, nothing else") {
+    TempHome home(with_http({"--http-host", "pm.example"}));
+    Web w = web_of(home);
+    std::string port = std::to_string(w.port);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Host: pm.example:" + port}).status == 200);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Host: pm.example"}).status == 200);
+    CHECK(http_authed(w.port, w.token, "GET", "/api/v1/processes", {"Host: other.example:" + port}).status == 421);
+}
+
 TEST_CASE("http: the session cookie lets a browser's event stream carry the token") {
     TempHome home(with_http());
     Web w = web_of(home);
