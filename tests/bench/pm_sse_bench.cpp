@@ -11,6 +11,13 @@
 // The lines "written in the window" are those of LOGFILE (pmd's log file of
 // that process) stamped inside it; a client is a success when it got
 // exactly those, no `gap` event, and its stream stayed open. Prints one line.
+//
+//   pm_sse_bench --floor N ROUNDS
+//
+// The floor of any serial fan-out on this machine, with no pmd: one process
+// writes a 160-byte event to N loopback TCP sockets in turn, every 50 ms,
+// ROUNDS times; a second process (as the clients are) reads them with epoll
+// and times each receipt against the round's start. Prints one line.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +25,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -310,9 +318,125 @@ std::vector<std::int64_t> expected_stamps(const std::string& path, std::int64_t 
     return out;
 }
 
+// --floor: the reading side, in a child process. Connects n sockets to
+// `port`, then reads until every one is closed; writes "median p99 max"
+// (ms) of the receipt latencies to `out`.
+[[noreturn]] void floor_reader(int port, int n, int out) {
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    for (int i = 0; i < n; ++i) {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+            die(std::string("floor: connect: ") + std::strerror(errno));
+        }
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = fd;
+        epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    }
+    std::vector<std::int64_t> lat;
+    char buf[4096];
+    for (int open = n; open > 0;) {
+        epoll_event evs[64];
+        int k = epoll_wait(ep, evs, 64, 1000);
+        for (int j = 0; j < k; ++j) {
+            ssize_t r = ::read(evs[j].data.fd, buf, sizeof buf);
+            if (r <= 0) {
+                ::close(evs[j].data.fd);
+                --open;
+                continue;
+            }
+            std::int64_t t = now_us();
+            // Each event carries its round's start; several may arrive at once.
+            for (std::string_view rest(buf, static_cast<std::size_t>(r));;) {
+                std::int64_t sent = number_after(rest, "t=");
+                if (sent < 0) {
+                    break;
+                }
+                lat.push_back(t - sent);
+                rest.remove_prefix(rest.find("t=") + 2);
+            }
+        }
+    }
+    std::string line = std::to_string(pct(lat, 0.5)) + " " + std::to_string(pct(lat, 0.99)) + " " +
+                       std::to_string(pct(lat, 1.0)) + "\n";
+    (void)!::write(out, line.data(), line.size());
+    std::exit(0);
+}
+
+int floor_main(int n, int rounds) {
+    raise_nofile(2 * n);
+    int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(ls, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(ls, 4096) != 0 ||
+        ::getsockname(ls, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+        die(std::string("floor: listen: ") + std::strerror(errno));
+    }
+    int pipe_fds[2];
+    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+        die("floor: pipe");
+    }
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::close(pipe_fds[0]);
+        floor_reader(ntohs(sa.sin_port), n, pipe_fds[1]);
+    }
+    ::close(pipe_fds[1]);
+    std::vector<int> fds;
+    for (int i = 0; i < n; ++i) {
+        int fd = ::accept4(ls, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            die(std::string("floor: accept: ") + std::strerror(errno));
+        }
+        int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);  // as pmd's connections
+        fds.push_back(fd);
+    }
+    std::vector<std::int64_t> round_us;
+    for (int r = 0; r < rounds; ++r) {
+        std::int64_t t0 = now_us();
+        // The shape of one SSE log event (about 160 bytes).
+        std::string ev = "event: log\ndata: {\"id\":0,\"name\":\"stamper\",\"stream\":\"out\",\"line\":\"stamp t=" +
+                         std::to_string(t0) + "\"}\nid: 1764870000000:0.1234\n\n";
+        for (int fd : fds) {
+            if (::write(fd, ev.data(), ev.size()) != static_cast<ssize_t>(ev.size())) {
+                die("floor: short write");
+            }
+        }
+        round_us.push_back(now_us() - t0);
+        timespec gap{0, 50 * 1000000L};
+        nanosleep(&gap, nullptr);
+    }
+    for (int fd : fds) {
+        ::close(fd);
+    }
+    char buf[256] = {};
+    ssize_t got = ::read(pipe_fds[0], buf, sizeof buf - 1);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    double med = 0, p99 = 0, mx = 0;
+    if (got <= 0 || std::sscanf(buf, "%lf %lf %lf", &med, &p99, &mx) != 3) {
+        die("floor: the reader reported nothing");
+    }
+    std::printf(
+        "floor, %d loopback sockets written in turn (no pmd): one round of writes median %.2f ms, p99 %.2f ms "
+        "(%.1f us a write); receipt latency of %d events: median %.2f ms, p99 %.2f ms, max %.2f ms\n",
+        n, pct(round_us, 0.5), pct(round_us, 0.99), pct(round_us, 0.5) * 1000.0 / n, n * rounds, med, p99, mx);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc == 4 && std::string_view(argv[1]) == "--floor") {
+        return floor_main(std::atoi(argv[2]), std::atoi(argv[3]));
+    }
     if (argc != 8) {
         die("usage: pm_sse_bench PORT TOKEN SELECTOR N WINDOW_MS PMD_PID LOGFILE");
     }
