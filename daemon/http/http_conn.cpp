@@ -28,10 +28,10 @@ void lower(std::string& s) {
 }  // namespace
 
 HttpConn::HttpConn(HttpServer& server, std::uint64_t id, ClosedFn on_closed)
-    : m_server(server),
+    : ClosingStream(reinterpret_cast<uv_stream_t*>(&m_tcp), close_cb),
+      m_server(server),
       m_id(id),
-      m_on_closed(std::move(on_closed)),
-      m_writes(stream(), [this](int status) { on_write_done(status); }) {
+      m_on_closed(std::move(on_closed)) {
     m_tcp.data = this;
     http_parser_init(&m_parser, HTTP_REQUEST);
     m_parser.data = this;
@@ -445,42 +445,11 @@ bool HttpConn::write_bytes(std::string_view bytes) {
         close();
         return false;
     }
-    if (!m_writes.write(bytes)) {
-        close();
-        return false;
-    }
-    return true;
+    return write_or_close(bytes);
 }
 
-void HttpConn::on_write_done(int status) {
-    if (status != 0) {
-        close();  // the client vanished mid-reply
-        return;
-    }
-    if (m_close_when_flushed && m_writes.queued() == 0) {
-        close();
-    }
-}
-
-void HttpConn::close_after_flush() {
-    if (m_closing) {
-        return;
-    }
-    uv_read_stop(stream());
-    m_close_when_flushed = true;
-    if (m_writes.queued() == 0) {
-        close();
-    }
-}
-
-void HttpConn::close() {
-    if (m_closing) {
-        return;
-    }
-    m_closing = true;
-    uv_read_stop(stream());
-    uv_close(reinterpret_cast<uv_handle_t*>(&m_tcp), close_cb);
-}
+// SseTransport::close is the stream's close.
+void HttpConn::close() { ClosingStream::close(); }
 
 void HttpConn::close_cb(uv_handle_t* h) noexcept {
     auto* self = static_cast<HttpConn*>(h->data);

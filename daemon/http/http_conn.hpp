@@ -3,7 +3,8 @@
 // checked (Host, Origin, token, method), routed, and answered, now or once a
 // deferred command completes. A connection can become an event stream
 // (SseTransport), after which it only writes.
-// Freed only in its handle's close callback, like ipc::Connection.
+// Freed only in its handle's close callback, like ipc::Connection; the write
+// queue and the close are uv::ClosingStream's.
 #pragma once
 
 #include <http_parser.h>
@@ -18,13 +19,13 @@
 #include "daemon/http/http_request.hpp"
 #include "daemon/http/sse_transport.hpp"
 #include "daemon/ipc/client.hpp"
-#include "daemon/uv/write_queue.hpp"
+#include "daemon/uv/closing_stream.hpp"
 
 namespace pm::http {
 
 class HttpServer;
 
-class HttpConn final : public ipc::Client, public SseTransport {
+class HttpConn final : public ipc::Client, public SseTransport, public uv::ClosingStream {
 public:
     using ClosedFn = std::function<void(HttpConn&)>;
 
@@ -49,9 +50,7 @@ public:
 
     // A whole reply outside any request (503 past the connection cap).
     void refuse(int status, std::string_view code, std::string_view message);
-    void close_after_flush();
     void set_on_closed(ClosedFn fn) { m_on_closed = std::move(fn); }
-    bool closing() const { return m_closing; }
     bool awaiting_reply() const { return m_phase == Phase::handling && !m_closing; }
     bool streaming() const { return m_phase == Phase::streaming; }
     // The sweep: closes the connection when a request is too slow to arrive
@@ -70,7 +69,6 @@ private:
     void respond_error(int status, std::string_view code, std::string_view message, std::string_view extra = {});
     void finish_request();
     bool write_bytes(std::string_view bytes);
-    void on_write_done(int status);
     // A parser callback refusing the request: the reply to send, then close.
     int refuse_in_parser(int status, std::string_view code, std::string message);
     bool add_header_bytes(std::size_t n);
@@ -94,8 +92,6 @@ private:
     ClosedFn m_on_closed;
     http_parser m_parser{};
     Phase m_phase = Phase::reading;
-    bool m_closing = false;
-    bool m_close_when_flushed = false;
     bool m_in_pump = false;
     std::string m_inbuf;  // bytes read and not yet parsed (a request is being answered)
     // The request being parsed.
@@ -115,7 +111,6 @@ private:
     std::uint64_t m_requests = 0;
     std::chrono::steady_clock::time_point m_request_t0{};  // when the request in hand was parsed
     std::uint64_t m_phase_since_ms = 0;  // accept, the last reply, or the first byte of a request
-    uv::WriteQueue m_writes;
 };
 
 }  // namespace pm::http

@@ -10,12 +10,12 @@
 namespace pm::ipc {
 
 Connection::Connection(std::uint64_t id, ConnectionLimits limits, LineFn on_line, ClosedFn on_closed)
-    : m_id(id),
+    : ClosingStream(reinterpret_cast<uv_stream_t*>(&m_pipe), close_cb),
+      m_id(id),
       m_limits(limits),
       m_on_line(std::move(on_line)),
       m_on_closed(std::move(on_closed)),
-      m_framer(limits.max_line),
-      m_writes(stream(), [this](int status) { on_write_done(status); }) {
+      m_framer(limits.max_line) {
     m_pipe.data = this;
 }
 
@@ -95,7 +95,7 @@ void Connection::send_line(std::string line) {
         return;
     }
     flush_stream();  // keep order with stream lines sent earlier
-    write_bytes(line);
+    write_or_close(line);
 }
 
 StreamSend Connection::send_stream(std::string_view line) {
@@ -120,45 +120,7 @@ void Connection::flush_stream() {
     }
     std::string batch = std::move(m_stream_batch);
     m_stream_batch.clear();
-    write_bytes(batch);
-}
-
-bool Connection::write_bytes(std::string_view line) {
-    if (!m_writes.write(line)) {
-        close();
-        return false;
-    }
-    return true;
-}
-
-void Connection::on_write_done(int status) {
-    if (status != 0) {
-        close();  // EPIPE and friends: the client vanished mid-reply
-        return;
-    }
-    if (m_close_when_flushed && m_writes.queued() == 0) {
-        close();
-    }
-}
-
-void Connection::close_after_flush() {
-    if (m_closing) {
-        return;
-    }
-    uv_read_stop(stream());
-    m_close_when_flushed = true;
-    if (m_writes.queued() == 0) {
-        close();
-    }
-}
-
-void Connection::close() {
-    if (m_closing) {
-        return;
-    }
-    m_closing = true;
-    uv_read_stop(stream());
-    uv_close(reinterpret_cast<uv_handle_t*>(&m_pipe), close_cb);
+    write_or_close(batch);
 }
 
 void Connection::close_cb(uv_handle_t* h) noexcept {

@@ -1,7 +1,8 @@
 // Connection: one client on the control socket. Frames request lines, hands
 // them to the dispatcher, and writes replies through a byte-bounded queue.
 // The object is freed only in the pipe's close callback (after libuv has
-// returned every pending write), never from inside its own read callback.
+// returned every pending write), never from inside its own read callback;
+// uv::ClosingStream holds the write queue and the close.
 #pragma once
 
 #include <uv.h>
@@ -15,7 +16,7 @@
 #include "common/protocol.hpp"
 #include "daemon/ipc/client.hpp"
 #include "daemon/ipc/stream_sink.hpp"
-#include "daemon/uv/write_queue.hpp"
+#include "daemon/uv/closing_stream.hpp"
 
 namespace pm::ipc {
 
@@ -25,7 +26,7 @@ struct ConnectionLimits {
     std::size_t max_stream_queued = 4 * 1024 * 1024;  // followers and monitors
 };
 
-class Connection final : public Client {
+class Connection final : public Client, public uv::ClosingStream {
 public:
     using LineFn = std::function<void(Connection&, std::string_view)>;
     using ClosedFn = std::function<void(Connection&)>;
@@ -50,15 +51,13 @@ public:
     // runs it once per loop iteration), one write for many lines.
     StreamSend send_stream(std::string_view line);
     void flush_stream();
-    // Stops reading and closes once queued replies are written.
-    void close_after_flush();
-    void close();
+    // close() and close_after_flush() (once queued replies are written) come
+    // from uv::ClosingStream, with closing().
     void set_on_closed(ClosedFn fn) { m_on_closed = std::move(fn); }
     // Called when stream bytes are waiting for flush_stream().
     void set_on_dirty(DirtyFn fn) { m_on_dirty = std::move(fn); }
 
     std::uint64_t id() const override { return m_id; }
-    bool closing() const { return m_closing; }
     // Called by dispatch before a streaming command's handler runs.
     void set_streaming() { m_streaming = true; }
     // No complete request (none yet, or a line left unfinished) for
@@ -72,8 +71,6 @@ public:
 
 private:
     void on_read(ssize_t nread, const uv_buf_t* buf);
-    bool write_bytes(std::string_view bytes);
-    void on_write_done(int status);
 
     static void alloc_cb(uv_handle_t* h, std::size_t suggested, uv_buf_t* buf) noexcept;
     static void read_cb(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) noexcept;
@@ -85,9 +82,6 @@ private:
     LineFn m_on_line;
     ClosedFn m_on_closed;
     LineFramer m_framer;
-    uv::WriteQueue m_writes;
-    bool m_closing = false;
-    bool m_close_when_flushed = false;
     bool m_streaming = false;  // issued a streaming command: the stream queue limit applies
     std::uint64_t m_requests = 0;      // complete request lines received
     std::uint64_t m_last_read_ms = 0;  // loop time of the last bytes received

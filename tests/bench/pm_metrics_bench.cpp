@@ -10,22 +10,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "daemon/http/http_stats.hpp"
 #include "daemon/http/metrics_snapshot.hpp"
 #include "daemon/http/metrics_text.hpp"
-#include "daemon/ipc/dispatch.hpp"
-#include "daemon/ipc/server.hpp"
-#include "daemon/ipc/socket_sink.hpp"
-#include "daemon/ipc/subscriptions.hpp"
-#include "daemon/logs/log_hub.hpp"
-#include "daemon/metrics/sampler.hpp"
-#include "daemon/metrics/self_stats.hpp"
 #include "daemon/supervisor/process_spec.hpp"
-#include "daemon/supervisor/process_table.hpp"
+#include "tests/unit/daemon_world.hpp"
 
 using namespace pm;
 
@@ -82,45 +74,28 @@ http::MetricsSnapshot synthetic(std::size_t n) {
 void bench_real(std::size_t n) {
     uv_loop_t loop;
     uv_loop_init(&loop);
-    std::string dir = (std::filesystem::temp_directory_path() / "pm-metrics-bench-XXXXXX").string();
-    if (::mkdtemp(dir.data()) == nullptr) {
-        std::perror("mkdtemp");
-        std::exit(1);
-    }
     {
-        StringPool pool;
-        ipc::Subscriptions streams{ipc::SubscriptionLimits{}};
-        logs::LogHub hub{&loop, dir, logs::HubLimits{}, streams};
-        sup::ProcessTable table{&loop, hub, sup::TableLimits{}};
-        metrics::Sampler sampler{&loop, metrics::SamplerOptions{}, [] { return std::vector<metrics::Target>{}; },
-                                 [](std::uint64_t, std::uint64_t, std::uint64_t) {}};
-        metrics::SelfStats self{&loop, [] { return std::pair<std::uint64_t, std::uint64_t>{0, 0}; }};
-        ipc::Server server{&loop, ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
-        ipc::SocketSink sink{server};
-        ipc::DispatchStats dstats;
-        http::HttpStats svc_http;
-        ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http,
-                          ipc::DaemonInfo{}, [] {}};
+        test::DaemonWorld w(&loop, {.dir_prefix = "pm-metrics-bench"});
         for (std::size_t i = 0; i < n; ++i) {
             json args{{"argv", json::array({"/bin/true"})}};
-            auto spec = sup::spec_from_json(args, "app" + std::to_string(i), pool);
-            if (!spec || !table.add_app(std::make_shared<const sup::ProcessSpec>(std::move(*spec)))) {
+            auto spec = sup::spec_from_json(args, "app" + std::to_string(i), w.pool);
+            if (!spec || !w.table.add_app(std::make_shared<const sup::ProcessSpec>(std::move(*spec)))) {
                 std::fprintf(stderr, "pm_metrics_bench: unable to add app %zu\n", i);
                 std::exit(1);
             }
         }
         http::HttpStats http;
-        measure("render_metrics (real table, stopped)", n, [&] { return http::render_metrics(svc, http); });
+        measure("render_metrics (real table, stopped)", n, [&] { return http::render_metrics(w.svc, http); });
         auto snap = synthetic(n);
         measure("render_snapshot (all online)", n, [&] { return http::render_snapshot(snap); });
         measure("snapshot_metrics (real table)", n,
-                [&] { return std::to_string(http::snapshot_metrics(svc, http).processes.size()); });
+                [&] { return std::to_string(http::snapshot_metrics(w.svc, http).processes.size()); });
         std::int64_t fds = metrics::count_self_fds();
         measure(("of which counting /proc/self/fd (" + std::to_string(fds) + " fds)").c_str(), n,
                 [] { return std::to_string(metrics::count_self_fds()); });
-        table.remove([&] {
+        w.table.remove([&] {
             std::vector<std::uint64_t> ids;
-            for (auto* inst : table.all()) {
+            for (auto* inst : w.table.all()) {
                 ids.push_back(inst->id());
             }
             return ids;
@@ -128,7 +103,6 @@ void bench_real(std::size_t n) {
     }
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -1,13 +1,15 @@
 // TempDir: a private directory under the system temp dir for unit tests that
 // touch files; removed with its content. `dir / "name"` builds a path in it.
+// No doctest here (a failure throws): the benchmarks use it too.
 #pragma once
 
-#include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace pm::test {
 
@@ -15,7 +17,9 @@ struct TempDir {
     std::string path;
     explicit TempDir(std::string_view prefix = "pm-unit") {
         std::string tmpl = (std::filesystem::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
-        REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+        if (::mkdtemp(tmpl.data()) == nullptr) {
+            throw std::system_error(errno, std::generic_category(), "mkdtemp " + tmpl);
+        }
         path = tmpl;
     }
     ~TempDir() {

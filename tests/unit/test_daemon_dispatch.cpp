@@ -3,7 +3,6 @@
 // command table (the seam) with a handler that throws. Invalid JSON, unknown
 // commands and argument keys, the catch-all, the streaming flag, and the
 // shutdown flag.
-#include "daemon/http/http_stats.hpp"
 #include "daemon/ipc/dispatch.hpp"
 
 #include <doctest/doctest.h>
@@ -11,15 +10,8 @@
 #include <array>
 #include <memory>
 
-#include "daemon/ipc/server.hpp"
-#include "daemon/ipc/socket_sink.hpp"
-#include "daemon/ipc/subscriptions.hpp"
-#include "daemon/logs/log_hub.hpp"
-#include "daemon/metrics/sampler.hpp"
-#include "daemon/metrics/self_stats.hpp"
-#include "daemon/supervisor/process_table.hpp"
+#include "daemon_world.hpp"
 #include "loop_support.hpp"
-#include "temp_dir.hpp"
 
 using namespace pm;
 using namespace pm::ipc;
@@ -41,29 +33,15 @@ constexpr std::array k_test_table{
     CommandSpec{"stream", pong, flag_streaming, {}, "a stream"},
 };
 
-// The daemon's components on one loop, as the composition root wires them,
-// and one client connection whose replies the test reads from `peer`.
-struct World {
-    uv_loop_t* loop;
-    test::TempDir dir{"pm-dispatch"};
-    StringPool pool;
-    Subscriptions streams{SubscriptionLimits{}};
-    logs::LogHub hub{loop, dir.path, logs::HubLimits{}, streams};
-    sup::ProcessTable table{loop, hub, sup::TableLimits{}};
-    metrics::Sampler sampler{loop, metrics::SamplerOptions{}, [] { return std::vector<metrics::Target>{}; },
-                             [](std::uint64_t, std::uint64_t, std::uint64_t) {}};
-    metrics::SelfStats self{loop, [] { return std::pair<std::uint64_t, std::uint64_t>{0, 0}; }};
-    Server server{loop, ServerLimits{}, [](Connection&, std::string_view) {}};
-    SocketSink sink{server};
-    DispatchStats stats{k_test_table.size()};
-    http::HttpStats http_stats;
-    Services svc{table, hub, pool, sampler, self, server, streams, sink, stats, http_stats, DaemonInfo{}, [] {}};
-    Dispatcher dispatcher{svc, stats, k_test_table};
+// The daemon's components on one loop with the test table's Dispatcher, and
+// one client connection whose replies the test reads from `peer`.
+struct World : test::DaemonWorld {
+    Dispatcher dispatcher{svc, dispatch_stats, k_test_table};
     test::SocketPair sp;
     bool closed = false;
     Connection conn{1, ConnectionLimits{}, [](Connection&, std::string_view) {}, [this](Connection&) { closed = true; }};
 
-    explicit World(uv_loop_t* l) : loop(l) {
+    explicit World(uv_loop_t* l) : DaemonWorld(l, {.dir_prefix = "pm-dispatch", .commands = k_test_table.size()}) {
         REQUIRE(uv_pipe_init(loop, conn.pipe(), 0) == 0);
         REQUIRE(uv_pipe_open(conn.pipe(), sp.ours) == 0);
     }
@@ -112,10 +90,10 @@ TEST_CASE("invalid JSON, an unknown command and an unknown argument key each get
 
         r = w.request(R"({"id":"s","cmd":"ping","args":{"n":1}})");
         CHECK(r == json::parse(R"({"id":"s","ok":true,"result":{"pong":true}})"));
-        CHECK(w.stats.requests == 5);
-        CHECK(w.stats.errors == 4);
-        CHECK(w.stats.per_command[3] == 2);  // ping, counted even when its args were refused
-        CHECK(w.stats.latency[3].count() == 1);
+        CHECK(w.dispatch_stats.requests == 5);
+        CHECK(w.dispatch_stats.errors == 4);
+        CHECK(w.dispatch_stats.per_command[3] == 2);  // ping, counted even when its args were refused
+        CHECK(w.dispatch_stats.latency[3].count() == 1);
     }
     test::drain_and_close(&loop);
 }
@@ -129,7 +107,7 @@ TEST_CASE("a handler that throws gets an internal error reply and the next reque
         CHECK(r["id"] == 1);
         CHECK(code_of(r) == "internal");
         CHECK(r["error"]["message"] == "internal error; see pmd.log");
-        CHECK(w.stats.internal_errors == 1);
+        CHECK(w.dispatch_stats.internal_errors == 1);
         r = w.request(R"({"id":2,"cmd":"ping"})");
         CHECK(r["ok"] == true);
         CHECK_FALSE(w.conn.closing());

@@ -14,16 +14,9 @@
 #include "daemon/http/metrics_snapshot.hpp"
 #include "daemon/http/prom_text.hpp"
 #include "daemon/ipc/dispatch.hpp"
-#include "daemon/ipc/server.hpp"
-#include "daemon/ipc/socket_sink.hpp"
-#include "daemon/ipc/subscriptions.hpp"
-#include "daemon/logs/log_hub.hpp"
-#include "daemon/metrics/sampler.hpp"
-#include "daemon/metrics/self_stats.hpp"
-#include "daemon/supervisor/process_table.hpp"
+#include "daemon_world.hpp"
 #include "loop_support.hpp"
 #include "prom_parse.hpp"
-#include "temp_dir.hpp"
 
 using namespace pm;
 using namespace pm::http;
@@ -275,43 +268,21 @@ TEST_CASE("the reader used by these tests rejects what breaks the format") {
 
 TEST_CASE("metrics of the real components: a running process, its logs, a restart and pmd itself") {
     test::Loop loop;
-    test::TempDir dir{"pm-metrics"};
-    StringPool pool;
-    ipc::Subscriptions streams{ipc::SubscriptionLimits{}};
-    logs::LogHub hub{loop.get(), dir.path, logs::HubLimits{}, streams};
-    sup::ProcessTable table{loop.get(), hub, sup::TableLimits{}};
-    metrics::Sampler sampler{loop.get(), metrics::SamplerOptions{},
-                             [&table] {
-                                 std::vector<metrics::Target> targets;
-                                 for (auto* inst : table.all()) {
-                                     if (auto pid = inst->pid()) {
-                                         targets.push_back(metrics::Target{inst->id(), *pid, 0});
-                                     }
-                                 }
-                                 return targets;
-                             },
-                             [](std::uint64_t, std::uint64_t, std::uint64_t) {}};
-    metrics::SelfStats self{loop.get(), [] { return std::pair<std::uint64_t, std::uint64_t>{0, 0}; }};
-    ipc::Server server{loop.get(), ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
-    ipc::SocketSink sink{server};
-    ipc::DispatchStats dstats;
-    http::HttpStats svc_http;
-    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http,
-                      ipc::DaemonInfo{}, [] {}};
-    svc.info.started_unix_ms = 1764850000000;
+    test::DaemonWorld w(loop.get(), {.dir_prefix = "pm-metrics", .sample_running = true});
+    w.svc.info.started_unix_ms = 1764850000000;
 
-    auto app = table.add_app(test::child_spec(pool, "api", {"print", "3", "print-err", "2", "sleep"}));
+    auto app = w.table.add_app(test::child_spec(w.pool, "api", {"print", "3", "print-err", "2", "sleep"}));
     REQUIRE(app);
     sup::Instance* inst = (*app)->instances[0].get();
     REQUIRE(inst->start());
-    auto* ch = hub.channel(inst->id());
+    auto* ch = w.hub.channel(inst->id());
     REQUIRE(ch != nullptr);
     REQUIRE(
         test::run_until(loop.get(), [&] { return ch->lines(LogStream::out) == 3 && ch->lines(LogStream::err) == 2; }));
-    sampler.tick();
+    w.sampler.tick();
 
     HttpStats http;
-    auto t = test::parse_prom_text(render_metrics(svc, http));
+    auto t = test::parse_prom_text(render_metrics(w.svc, http));
     require_valid(t);
     Map api{{"name", "api"}, {"app", "api"}};
     CHECK(t.value("pm_process_up", api) == 1);
@@ -338,7 +309,7 @@ TEST_CASE("metrics of the real components: a running process, its logs, a restar
     int pid = inst->pid().value_or(0);
     inst->restart(sup::RestartReason::manual);
     REQUIRE(test::run_until(loop.get(), [&] { return inst->state() == ProcessState::online && inst->pid() != pid; }));
-    t = test::parse_prom_text(render_metrics(svc, http));
+    t = test::parse_prom_text(render_metrics(w.svc, http));
     require_valid(t);
     CHECK(t.value("pm_process_restarts_total", {{"name", "api"}, {"app", "api"}, {"reason", "manual"}}) == 1);
     CHECK(t.value("pm_process_restarts_total", {{"name", "api"}, {"app", "api"}, {"reason", "crash"}}) == 0);
@@ -346,8 +317,8 @@ TEST_CASE("metrics of the real components: a running process, its logs, a restar
     // The sampler has not seen the new run yet: no figures of the old one.
     CHECK_FALSE(t.value("pm_process_cpu_seconds_total", api).has_value());
     CHECK_FALSE(t.value("pm_process_resident_memory_bytes", api).has_value());
-    sampler.tick();
-    t = test::parse_prom_text(render_metrics(svc, http));
+    w.sampler.tick();
+    t = test::parse_prom_text(render_metrics(w.svc, http));
     CHECK(t.value("pm_process_resident_memory_bytes", api) > 0);
     CHECK(t.value("pm_process_cpu_seconds_total", api) >= 0);
 

@@ -14,17 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/ipc/dispatch.hpp"
-#include "daemon/ipc/server.hpp"
-#include "daemon/ipc/socket_sink.hpp"
-#include "daemon/ipc/subscriptions.hpp"
 #include "daemon/ipc/views.hpp"
-#include "daemon/logs/log_hub.hpp"
-#include "daemon/metrics/sampler.hpp"
-#include "daemon/metrics/self_stats.hpp"
-#include "daemon/supervisor/process_table.hpp"
+#include "daemon_world.hpp"
 #include "loop_support.hpp"
-#include "temp_dir.hpp"
 
 using namespace pm;
 using namespace pm::http;
@@ -121,28 +113,16 @@ SseRequest events_request(std::map<std::string, std::string> query, std::string 
     return SseRequest{SseRequest::Kind::events, {}, std::move(query), std::move(last_id)};
 }
 
-// The daemon's components on one loop, as the composition root wires them.
-struct World {
-    uv_loop_t* loop;
-    test::TempDir dir{"pm-sse"};
-    StringPool pool;
-    ipc::Subscriptions streams{ipc::SubscriptionLimits{1, 1}};  // the socket's caps; SSE has its own
-    logs::LogHub hub{loop, dir.path, logs::HubLimits{}, streams};
-    sup::ProcessTable table{loop, hub, sup::TableLimits{}};
-    metrics::Sampler sampler{loop, metrics::SamplerOptions{}, [] { return std::vector<metrics::Target>{}; },
-                             [](std::uint64_t, std::uint64_t, std::uint64_t) {}};
-    metrics::SelfStats self{loop, [] { return std::pair<std::uint64_t, std::uint64_t>{0, 0}; }};
-    ipc::Server server{loop, ipc::ServerLimits{}, [](ipc::Connection&, std::string_view) {}};
-    ipc::SocketSink sink{server};
-    ipc::DispatchStats dstats{1};
-    http::HttpStats svc_http_stats;
-    ipc::Services svc{table, hub, pool, sampler, self, server, streams, sink, dstats, svc_http_stats,
-                      ipc::DaemonInfo{}, [] {}};
+// The daemon's components on one loop and an SseHub over them.
+struct World : test::DaemonWorld {
     HttpStats stats;
     std::vector<std::unique_ptr<FakeTransport>> conns;  // outlive the hub, as the server's do
     SseHub sse;
 
-    World(uv_loop_t* l, SseLimits limits = {}) : loop(l), sse(l, svc, stats, limits) {}
+    // The socket's follower caps are 1 here; SSE has its own.
+    World(uv_loop_t* l, SseLimits limits = {})
+        : DaemonWorld(l, {.dir_prefix = "pm-sse", .streams = ipc::SubscriptionLimits{1, 1}, .commands = 1}),
+          sse(l, svc, stats, limits) {}
     ~World() { sse.close_all(); }
 
     FakeTransport& conn(std::uint64_t id) { return *conns.emplace_back(std::make_unique<FakeTransport>(id)); }
