@@ -11,8 +11,9 @@
 //     rows in view are there), and
 //   - to the page knowing all N processes: the summary in the header says
 //     "processes N", N being what GET api/v1/processes lists;
-// prints the median and the three. Then on the last page, with the live
-// `stats` frames arriving, it reads CDP Performance.getMetrics twice over the
+// prints the median and the three, and where the time went (the session POST,
+// the stream's open, the hello, the first frame drawn after it). Then on the
+// last page, with the live `stats` frames arriving, it reads CDP Performance.getMetrics twice over the
 // window and prints the main thread's busy time per second (TaskDuration, and
 // of it script, layout and style), the JS heap used and the DOM size; then
 // filters once, sorts once, and measures a second window sorted by cpu (the
@@ -46,14 +47,41 @@ if (!fs.existsSync(CHROMIUM)) {
 
 // Runs in the page before its own script: records when the first process row
 // and the full count reach the DOM (a MutationObserver fires right after the
-// mutation, so the time is not rounded to a frame), and counts the `stats`
-// frames the page's EventSource receives.
+// mutation, so the time is not rounded to a frame), when the session POST is
+// answered, the stream opens and the hello arrives, the first frame drawn after
+// it, and counts the `stats` frames the page's EventSource receives and the
+// time its handler takes. It wraps fetch, EventSource and requestAnimationFrame
+// and changes nothing they do.
 function probe(n) {
   const t = { firstRow: null, allKnown: null, helloAt: null, helloMs: 0, helloBytes: 0,
-              statsFrames: 0, statsBytes: 0, statsMs: 0 };
+              statsFrames: 0, statsBytes: 0, statsMs: 0,
+              sessionDone: null, streamOpen: null, flushAt: null, flushMs: 0 };
   window.__pmBench = t;
-  const add = EventSource.prototype.addEventListener;
-  EventSource.prototype.addEventListener = function (type, fn, opts) {
+  const fetch0 = window.fetch;
+  window.fetch = function (url, opts) {
+    const p = fetch0.call(this, url, opts);
+    if (t.sessionDone === null && String(url).includes('api/v1/session')) {
+      p.then(() => { if (t.sessionDone === null) t.sessionDone = performance.now(); }, () => {});
+    }
+    return p;
+  };
+  const ES = window.EventSource;
+  window.EventSource = class extends ES {
+    constructor(...a) {
+      super(...a);
+      ES.prototype.addEventListener.call(this, 'open', () => { if (t.streamOpen === null) t.streamOpen = performance.now(); });
+    }
+  };
+  // The page draws in one requestAnimationFrame callback (flush): time the first one after the hello.
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) => raf((ts) => {
+    const s = performance.now();
+    try { return cb(ts); } finally {
+      if (t.helloAt !== null && t.flushAt === null) { t.flushAt = s; t.flushMs = performance.now() - s; }
+    }
+  });
+  const add = ES.prototype.addEventListener;
+  ES.prototype.addEventListener = function (type, fn, opts) {
     const inner = fn;
     if (type === 'stats') {
       fn = function (ev) {
@@ -150,7 +178,12 @@ try {
     page.setDefaultTimeout(WAIT_MS);
     await page.addInitScript(probe, n);
     await page.goto(`${base}#token=${TOKEN}`);
-    await page.waitForFunction(() => window.__pmBench.firstRow !== null && window.__pmBench.allKnown !== null, null, { polling: 100 });
+    try {
+      await page.waitForFunction(() => window.__pmBench.firstRow !== null && window.__pmBench.allKnown !== null, null, { polling: 100 });
+    } catch (e) {
+      const sum = await page.locator('#sum').textContent().catch(() => '?');
+      throw new Error(`the page did not show its ${n} processes within ${WAIT_MS} ms; its summary says "${sum}"`);
+    }
     const t = await page.evaluate(() => {
       const nav = performance.getEntriesByType('navigation')[0];
       return { ...window.__pmBench, dcl: nav.domContentLoadedEventEnd };
@@ -164,6 +197,11 @@ try {
   line('first process row in the DOM', 'firstRow');
   line('hello event received (the process list)', 'helloAt');
   console.log(`page:   hello: ${kb(loads[0].helloBytes)}, ${ms(median(loads.map((t) => t.helloMs)))} in the page's handler (JSON.parse and the table's update)`);
+  const med = (k) => Math.round(median(loads.map((t) => t[k])));
+  console.log(`page:   where the time goes (medians, ms after navigation start): DOMContentLoaded ${med('dcl')}, ` +
+              `POST api/v1/session answered ${med('sessionDone')}, event stream open ${med('streamOpen')}, ` +
+              `hello ${med('helloAt')} (+${med('helloMs')} in its handler), first frame after it ${med('flushAt')} ` +
+              `taking ${med('flushMs')} (the table's rows, their forced layouts and the summary)`);
   line(`all ${n} processes known (the summary says "processes ${n}")`, 'allKnown');
 
   // Steady state: the last page, with the stats frames arriving. A second first,
