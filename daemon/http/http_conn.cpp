@@ -410,7 +410,9 @@ ipc::StreamSend HttpConn::write(std::string_view bytes) {
     if (m_closing) {
         return ipc::StreamSend::gone;
     }
-    if (m_writes.queued() + bytes.size() > m_server.limits().sse_queue_bytes) {
+    // An empty queue takes one event of any size: the hello of ~850 processes
+    // is more than the limit, and refused it would never be sent at all.
+    if (m_writes.queued() != 0 && m_writes.queued() + bytes.size() > m_server.limits().sse_queue_bytes) {
         return ipc::StreamSend::full;
     }
     return write_bytes(bytes) ? ipc::StreamSend::sent : ipc::StreamSend::gone;

@@ -540,4 +540,30 @@ TEST_CASE("http: /metrics of 1,000 processes is well-formed Prometheus text with
     REQUIRE(run_pm(home, {"--timeout", "90s", "delete", "many"}, {}, 100s).exit_code == 0);
 }
 
+TEST_CASE("http: the events stream of 1,000 processes says hello with all of them, then stats frames of all") {
+    // Their hello and each stats frame are about 300 KB, more than a stream's
+    // 256 KiB queue: an empty queue takes them whole.
+    TempHome home(with_http());
+    Web w = web_of(home);
+    RunResult r = run_pm(home, {"--timeout", "90s", "start", "--name", "many", "-i", "1000", "--", "sleep", "600"}, {}, 100s);
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    auto c = open_stream(w, "/api/v1/events?logs=all&stats=1");
+    // Read as bytes and parsed once: read_events parses the whole stream after every read.
+    auto deadline = Clock::now() + 30s;
+    std::string bytes = c->read_until("event: stats", 30s);
+    std::size_t at = bytes.find("event: stats");
+    REQUIRE_MESSAGE(at != std::string::npos, "no stats frame, " << bytes.size() << " bytes: " << bytes.substr(0, 300));
+    while (bytes.find("\n\n", at) == std::string::npos && Clock::now() < deadline) {
+        bytes = c->read_more(100ms);
+    }
+    auto evs = parse_sse(bytes);
+    auto hello = events_named(evs, "hello");
+    REQUIRE(hello.size() == 1);
+    CHECK(hello.front().data["processes"].size() == 1000);
+    auto stats = events_named(evs, "stats");
+    REQUIRE(stats.size() >= 1);
+    CHECK(stats.front().data["processes"].size() == 1000);
+    REQUIRE(run_pm(home, {"--timeout", "90s", "delete", "many"}, {}, 100s).exit_code == 0);
+}
+
 }  // TEST_SUITE("integration/http")
