@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "daemon/ipc/stream_events.hpp"
@@ -19,13 +20,32 @@ namespace {
 constexpr std::string_view k_event_hello = "hello";
 constexpr std::string_view k_event_state = "state";
 
-// A list entry without what changes on every look (uptime, cpu, memory:
-// the stats frames carry those): what a `state` event is sent for.
+// What of a list entry changes on every look: the `stats` frames carry
+// these (with the id), the `state` events everything else.
+constexpr std::array<const char*, 3> k_volatile_fields = {"uptime_ms", "cpu", "memory"};
+
+// A list entry without its volatile fields: what a `state` event is sent for.
 json stable_view(json entry) {
-    entry.erase("uptime_ms");
-    entry.erase("cpu");
-    entry.erase("memory");
+    for (const char* key : k_volatile_fields) {
+        entry.erase(key);
+    }
     return entry;
+}
+
+// A monitor frame with only the id and the volatile fields of each entry:
+// with 1,000 processes about 40 KB a tick instead of 300 KB (a page has the
+// rest from `hello` and `state`).
+json stats_view(json frame) {
+    for (json& entry : frame["processes"]) {
+        json slim{{"id", entry["id"]}};
+        for (const char* key : k_volatile_fields) {
+            if (auto it = entry.find(key); it != entry.end()) {
+                slim[key] = std::move(*it);
+            }
+        }
+        entry = std::move(slim);
+    }
+    return frame;
 }
 
 std::string_view next_field(std::string_view& rest, char sep) {
@@ -510,7 +530,7 @@ void SseHub::on_stats_tick() {
     }
     // Built once per tick and shared; a client that cannot take it now
     // gets the newest frame when it drains, never a queue of frames.
-    m_stats_head = sse_event_head(k_event_stats, sse_data(ipc::monitor_frame(m_svc)));
+    m_stats_head = sse_event_head(k_event_stats, sse_data(stats_view(ipc::monitor_frame(m_svc))));
     for (auto& [id, c] : m_clients) {
         if (c.dead || !c.stats) {
             continue;
