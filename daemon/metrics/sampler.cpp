@@ -51,6 +51,7 @@ struct Sampler::GroupSum {
     std::uint64_t rss_pages = 0;
     std::uint32_t threads = 0;
     std::uint32_t fds = 0;
+    bool fds_counted = false;  // this pass counted them (else the last count stands)
     std::uint32_t processes = 0;
     std::uint64_t leader_start = 0;
     bool leader_seen = false;
@@ -91,16 +92,21 @@ void Sampler::tick() {
     std::vector<Target> targets = m_targets();
     forget_gone(targets);
     // Counting fds means a directory read per process: every 5th tick only,
-    // the samples in between repeat the last count.
-    bool count_fds_now = m_stats.ticks % k_fd_every == 0;
+    // the samples in between repeat the last count. A run not sampled yet
+    // is counted at once, so its first samples do not say 0.
+    bool every = m_stats.ticks % k_fd_every == 0;
     std::vector<GroupSum> sums(targets.size());
-    std::uint64_t scanned = targets.empty() ? 0 : scan_proc(targets, count_fds_now, sums);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        auto known = m_state.find(targets[i].id);
+        sums[i].fds_counted = every || known == m_state.end() || known->second.pid != targets[i].pid;
+    }
+    std::uint64_t scanned = targets.empty() ? 0 : scan_proc(targets, sums);
     Now now{mono_us(CLOCK_MONOTONIC),
             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                 .count()};
     for (std::size_t i = 0; i < targets.size(); ++i) {
         if (sums[i].leader_seen) {  // else the leader exited between the table and /proc
-            record(targets[i], sums[i], now, count_fds_now);
+            record(targets[i], sums[i], now);
         }
     }
     ++m_stats.ticks;
@@ -123,7 +129,7 @@ void Sampler::forget_gone(const std::vector<Target>& targets) {
     }
 }
 
-std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_fds_now, std::vector<GroupSum>& sums) {
+std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, std::vector<GroupSum>& sums) {
     std::unordered_map<int, std::size_t> by_pgid;
     for (std::size_t i = 0; i < targets.size(); ++i) {
         by_pgid.emplace(targets[i].pid, i);
@@ -152,7 +158,7 @@ std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_
         g.all_ticks += st->utime + st->stime + st->cutime + st->cstime;
         g.rss_pages += static_cast<std::uint64_t>(std::max<std::int64_t>(st->rss_pages, 0));
         g.threads += static_cast<std::uint32_t>(st->threads);
-        if (count_fds_now) {
+        if (g.fds_counted) {
             g.fds += count_fds(st->pid);
         }
         ++g.processes;
@@ -167,7 +173,7 @@ std::uint64_t Sampler::scan_proc(const std::vector<Target>& targets, bool count_
     return scanned;
 }
 
-void Sampler::record(const Target& t, const GroupSum& g, Now now, bool count_fds_now) {
+void Sampler::record(const Target& t, const GroupSum& g, Now now) {
     auto [it, inserted] = m_state.try_emplace(t.id, m_opts.history);
     PerInstance& s = it->second;
     if (!inserted && (s.pid != t.pid || s.leader_start != g.leader_start)) {
@@ -183,7 +189,7 @@ void Sampler::record(const Target& t, const GroupSum& g, Now now, bool count_fds
     }
     smp.rss_bytes = g.rss_pages * static_cast<std::uint64_t>(m_page_size);
     smp.threads = g.threads;
-    smp.fds = count_fds_now || s.history.empty() ? g.fds : s.history.newest().fds;
+    smp.fds = g.fds_counted || s.history.empty() ? g.fds : s.history.newest().fds;
     smp.processes = g.processes;
     // The first sample of a run counts everything the group used so far.
     std::uint64_t before = inserted ? 0 : s.last_all_ticks;

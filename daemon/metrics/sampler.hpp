@@ -100,11 +100,12 @@ private:
     static void timer_cb(uv_timer_t* t) noexcept;
     // Drops the history of instances no longer among the targets.
     void forget_gone(const std::vector<Target>& targets);
-    // Reads /proc once, summing each target's process group into `sums`;
-    // returns how many processes were read.
-    std::uint64_t scan_proc(const std::vector<Target>& targets, bool count_fds_now, std::vector<GroupSum>& sums);
+    // Reads /proc once, summing each target's process group into `sums`
+    // (counting fds where the sum asks for it); returns how many processes
+    // were read.
+    std::uint64_t scan_proc(const std::vector<Target>& targets, std::vector<GroupSum>& sums);
     // Turns one group's sums into a sample in the instance's history.
-    void record(const Target& t, const GroupSum& g, Now now, bool count_fds_now);
+    void record(const Target& t, const GroupSum& g, Now now);
     // Asks for a restart after memory_window consecutive samples over the limit.
     void check_limit(const Target& t, PerInstance& s, std::uint64_t rss);
 

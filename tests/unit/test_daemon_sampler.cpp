@@ -94,4 +94,22 @@ TEST_CASE("the sampler's CPU seconds of a spinning process group only grow and t
     CHECK_FALSE(sampler.cpu_seconds_total(1).has_value());
 }
 
+TEST_CASE("a process the sampler has not seen has its open fds counted in its first sample, not 0") {
+    test::Loop loop;
+    std::vector<metrics::Target> targets;
+    metrics::Sampler sampler{loop.get(), metrics::SamplerOptions{}, [&] { return targets; },
+                             [](std::uint64_t, std::uint64_t, std::uint64_t) {}};
+    sampler.tick();  // tick 0, an fd-counting one, with nothing to sample
+    Spinner spin;    // inherits at least stdin, stdout and stderr
+    targets.push_back(metrics::Target{1, spin.pid, 0});
+    sampler.tick();  // tick 1: fds are counted on every 5th tick only
+    json history = sampler.history_json(1);
+    REQUIRE(history.size() == 1);
+    CHECK(history[0]["fds"].get<int>() >= 3);
+    sampler.tick();  // a tick between counts repeats the count
+    history = sampler.history_json(1);
+    REQUIRE(history.size() == 2);
+    CHECK(history[1]["fds"] == history[0]["fds"]);
+}
+
 }  // TEST_SUITE("metrics")
