@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <fmt/format.h>
 
 #include "cli/ecosystem.hpp"
@@ -27,7 +29,10 @@ constexpr std::size_t k_shell = row_of_flag("--shell");
 constexpr std::size_t k_wait = row_of_flag("--wait");
 constexpr std::size_t k_only = row_of_flag("--only");
 constexpr std::size_t k_env = row_of_flag("--env");
-static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows && k_env < k_rows);
+constexpr std::size_t k_interpreter = row_of_flag("--interpreter");
+constexpr std::size_t k_interpreter_args = row_of_flag("--interpreter-args");
+static_assert(k_name < k_rows && k_shell < k_rows && k_wait < k_rows && k_only < k_rows && k_env < k_rows &&
+              k_interpreter < k_rows && k_interpreter_args < k_rows);
 
 // The flags' values, one slot per table row; held in a shared_ptr because
 // CLI11 keeps references to them.
@@ -176,31 +181,70 @@ bool needs_met(const StartFlags& f, const StartOption& o) {
 // file with a known extension, or without execute bit, gets the
 // interpreter PM2's rules give (script_interpreter.hpp), and the name PM2
 // gives (the file's base name without extension) unless --name is given.
-void apply_interpreter_rules(json& args, bool shell) {
-    if (shell || !args.contains("argv") || args["argv"].empty()) {
-        return;
+// --interpreter PROG names the program (none: run the file directly), as
+// PM2's flag does; --interpreter-args (--node-args) go between it and the
+// script. Python runs with PYTHONUNBUFFERED=1, as PM2 sets it, unless the
+// user set it.
+Result<void> apply_interpreter_rules(json& args, const StartFlags& f) {
+    bool given = f.given(k_interpreter);
+    const std::string& extra_text = f.text[k_interpreter_args];
+    if (f.on[k_shell] && (given || !extra_text.empty())) {
+        return fail(ErrorCode::usage, "--interpreter and --interpreter-args do not apply to a --shell command");
+    }
+    if (f.on[k_shell] || !args.contains("argv") || args["argv"].empty()) {
+        if (given || !extra_text.empty()) {
+            return fail(ErrorCode::usage, "--interpreter and --interpreter-args need the script to run");
+        }
+        return {};
     }
     const std::string script = args["argv"][0].get<std::string>();
     ScriptFile file = probe_script(script, args.value("cwd", std::string()));
-    if (!file.exists || (file.executable && !interpreter_for_extension(script))) {
-        return;
+    bool by_rules = file.exists && !(file.executable && !interpreter_for_extension(script));
+    std::vector<std::string> interp;
+    if (given) {
+        interp = interpreter_for(script, f.text[k_interpreter], file);
+    } else if (by_rules) {
+        interp = interpreter_for(script, std::nullopt, file);
     }
-    std::vector<std::string> interp = interpreter_for(script, std::nullopt, file);
-    if (interp.empty()) {
-        return;
+    std::vector<std::string> extra;
+    if (!extra_text.empty()) {
+        auto words = split_words(extra_text);
+        if (!words) {
+            return fail(ErrorCode::usage, "--interpreter-args: " + words.error().message);
+        }
+        extra = std::move(*words);
     }
-    json argv(interp);
-    for (const auto& w : args["argv"]) {
-        argv.push_back(w);
+    if (interp.empty() && !extra.empty()) {
+        return fail(
+            ErrorCode::usage,
+            fmt::format("--interpreter-args: {} runs without an interpreter; give --interpreter to pass them", script));
     }
-    args["argv"] = std::move(argv);
-    if (!args.contains("name")) {
+    if (!args.contains("name") && (given || by_rules)) {
         std::string name = default_name_for(script);
         if (auto dot = name.rfind('.'); dot != std::string::npos && dot > 0) {
             name.resize(dot);
         }
         args["name"] = name;
     }
+    if (interp.empty()) {
+        if (given && file.exists && script.find('/') == std::string::npos) {
+            args["argv"][0] = "./" + script;  // the file here, not a program of that name in PATH
+        }
+        return {};
+    }
+    if (is_python(interp[0]) && !(args.contains("env") && args["env"].contains("PYTHONUNBUFFERED")) &&
+        std::getenv("PYTHONUNBUFFERED") == nullptr) {
+        args["env"]["PYTHONUNBUFFERED"] = "1";  // print() reaches the log at once
+    }
+    json argv(interp);
+    for (auto& w : extra) {
+        argv.push_back(std::move(w));
+    }
+    for (const auto& w : args["argv"]) {
+        argv.push_back(w);
+    }
+    args["argv"] = std::move(argv);
+    return {};
 }
 
 // Builds the start request; usage errors come back as Error{usage}.
@@ -229,7 +273,7 @@ Result<json> start_request(const StartFlags& f) {
             args["cwd"] = std::string(buf);
         }
     }
-    apply_interpreter_rules(args, f.on[k_shell]);
+    PM_TRY(apply_interpreter_rules(args, f));
     args["env_base"] = client_environment();
     PM_TRY(check_needs(f));
     return args;
@@ -254,11 +298,19 @@ int run_start(const GlobalOptions& g, StartFlags& f, CLI::App& start, const CliC
         for (std::size_t i = 0; i < k_rows; ++i) {
             if (i != k_only && i != k_env && (f.given(i) || (f.option[i] != nullptr && f.option[i]->count() > 0))) {
                 const StartOption& o = k_start_options[i];
-                std::string key = o.eco.empty() ? std::string(o.key) : std::string(eco_spellings(o)[0]);
                 std::string_view flag = o.flag.substr(0, o.flag.find(','));
-                return print_error(g, Error{ErrorCode::usage,
-                                            fmt::format("{} does not apply to an ecosystem file: set \"{}\" in {} instead",
-                                                        flag, key, f.command[0])});
+                // The file's key for it: its ecosystem spelling, else (--interpreter,
+                // --interpreter-args) the flag's own name; none for --wait.
+                std::string key = !o.eco.empty()     ? std::string(eco_spellings(o)[0])
+                                  : !o.key.empty()   ? std::string(o.key)
+                                  : o.sets == "argv" ? std::string(flag.substr(2))
+                                                     : std::string();
+                std::replace(key.begin(), key.end(), '-', '_');
+                std::string why = fmt::format("{} does not apply to an ecosystem file", flag);
+                if (!key.empty()) {
+                    why += fmt::format(": set \"{}\" in {} instead", key, f.command[0]);
+                }
+                return print_error(g, Error{ErrorCode::usage, why});
             }
         }
         return start_ecosystem(g, f.command[0], only, client_environment(), f.list[k_env]);

@@ -93,4 +93,36 @@ TEST_CASE("lines read back from a log file without a date prefix have an unknown
     CHECK_MESSAGE(count_of(r.out, std::string(23, '-') + " ") == 5, r.out);
 }
 
+TEST_CASE("pm logs of several processes gives the newest N lines in time order, from the rings and from the files") {
+    TempHome home;
+    const std::vector<std::string> names = {"first", "second", "third"};
+    const std::vector<std::string> ms_format = {"--log-date-format", "YYYY-MM-DDTHH:mm:ss.SSS"};
+    for (const auto& name : names) {  // one after the other: each one's lines are newer
+        REQUIRE(start_child(home, name, {"print", "3", "sleep"}, ms_format).exit_code == 0);
+        REQUIRE(wait_until([&] { return split_lines(read_file(home.out_log(name))).size() == 3; }, 10s,
+                           name + "'s 3 lines in its file"));
+    }
+    // "<name> <line>" of `pm logs --lines 4 --json`, oldest first.
+    auto newest_four = [&] {
+        std::vector<std::string> got;
+        for (const json& l : backlog_json(home, "all", 4)) {
+            std::string text = l.value("line", "");
+            got.push_back(l.value("name", "") + " " + text.substr(text.find("line ")));
+        }
+        return got;
+    };
+    const std::vector<std::string> want = {"second line 3", "third line 1", "third line 2", "third line 3"};
+    CHECK(newest_four() == want);
+
+    // A new daemon has empty rings: the same lines come from the files.
+    RunResult k = run_pm(home, {"kill"});
+    REQUIRE_MESSAGE(k.exit_code == 0, describe(k));
+    REQUIRE(home.wait_pmd_exit(30s).has_value());
+    home.start_pmd();
+    for (const auto& name : names) {
+        REQUIRE(start_child(home, name, {"sleep"}, ms_format).exit_code == 0);
+    }
+    CHECK(newest_four() == want);
+}
+
 }  // TEST_SUITE("integration/logs_file_ts")

@@ -1,4 +1,4 @@
-// PM2's interpreter rules for an ecosystem app's script: the extension map,
+// PM2's interpreter rules for a script (an ecosystem app's or pm start's): the extension map,
 // the shebang of a non-executable file, `interpreter` (and "none"),
 // node_args / interpreter_args, and a command line in `script`, each run as
 // PM2 runs it, with the output the user sees in the logs.
@@ -126,6 +126,70 @@ TEST_CASE("pm start server.js runs it under node and names it server, as pm2 sta
     RunResult show = run_pm(home, {"--json", "show", "api"});
     json spec = json::parse(show.out, nullptr, false)["spec"];
     CHECK_MESSAGE(spec["argv"] == json::array({"node", js, "--port", "3"}), spec.dump());
+}
+
+TEST_CASE("pm start worker.py runs under python3 with PYTHONUNBUFFERED=1, as pm2 start worker.py does") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    std::string py = write_script(dir, "worker.py",
+                                  "import os, time\nprint('cli-py-ok', os.environ.get('PYTHONUNBUFFERED'))\n"
+                                  "time.sleep(1000)\n",
+                                  0644);
+    RunResult r = run_pm(home, {"start", py});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_for_output(home, "worker", "cli-py-ok 1");  // unbuffered: the line is there while it sleeps
+    // The user's own value wins.
+    RunResult own = run_pm(home, {"start", "--name", "own", "--env", "PYTHONUNBUFFERED=0", "--", py});
+    REQUIRE_MESSAGE(own.exit_code == 0, describe(own));
+    RunResult env = run_pm(home, {"env", "own"});
+    CHECK_MESSAGE(contains(env.out, "PYTHONUNBUFFERED=0\n"), describe(env));
+}
+
+TEST_CASE("pm start --interpreter and --interpreter-args (--node-args) run the script as pm2 start does") {
+    TempHome home;
+    std::string dir = make_dir(home, "proj");
+    std::string txt = write_script(dir, "plain.txt",
+                                   "import sys\nprint('txt-ok', sys._xoptions.get('pm'))\n"
+                                   "import time\ntime.sleep(1000)\n",
+                                   0644);
+    RunResult r = run_pm(home, {"start", "--interpreter", "python3", "--interpreter-args", "-X pm=given", txt});
+    REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+    wait_for_output(home, "plain", "txt-ok given");  // -X reached python, before the script
+    json spec = json::parse(run_pm(home, {"--json", "show", "plain"}).out, nullptr, false)["spec"];
+    CHECK_MESSAGE(spec["argv"] == json::array({"python3", "-X", "pm=given", txt}), spec.dump());
+
+    std::string js = write_script(dir, "mem.js",
+                                  "console.log('js-ok', JSON.stringify(process.execArgv));\n"
+                                  "setInterval(() => {}, 1000);\n",
+                                  0644);
+    RunResult node = run_pm(home, {"start", "--node-args=--max-old-space-size=64", js});
+    REQUIRE_MESSAGE(node.exit_code == 0, describe(node));
+    wait_for_output(home, "mem", "js-ok [\"--max-old-space-size=64\"]");
+
+    // none: the kernel runs the file (a shell script node could not parse).
+    std::string direct = write_script(dir, "direct.js", "#!/bin/sh\necho direct-ok\nexec sleep 1000\n", 0755);
+    RunResult none = run_pm(home, {"start", "--interpreter", "none", direct});
+    REQUIRE_MESSAGE(none.exit_code == 0, describe(none));
+    wait_for_output(home, "direct", "direct-ok");
+}
+
+TEST_CASE("--interpreter-args without an interpreter, with --shell or with an ecosystem file is a usage error") {
+    TempHome home(no_daemon());
+    std::string dir = make_dir(home, "proj");
+    RunResult bin = run_pm(home, {"start", "--interpreter-args", "--inspect", "--", PM_TEST_CHILD, "sleep"});
+    CHECK_MESSAGE(bin.exit_code == 2, describe(bin));
+    CHECK_MESSAGE(contains(bin.err, "runs without an interpreter; give --interpreter"), describe(bin));
+    RunResult shell = run_pm(home, {"start", "--shell", "--interpreter", "python3", "echo hi"});
+    CHECK_MESSAGE(shell.exit_code == 2, describe(shell));
+    CHECK_MESSAGE(contains(shell.err, "do not apply to a --shell command"), describe(shell));
+    json app{{"name", "a"}, {"script", "a.py"}};
+    RunResult eco = run_pm(home, {"start", write_apps(dir, {app}), "--interpreter", "python3"});
+    CHECK_MESSAGE(eco.exit_code == 2, describe(eco));
+    CHECK_MESSAGE(contains(eco.err, "--interpreter does not apply to an ecosystem file: set \"interpreter\""),
+                  describe(eco));
+    RunResult wait = run_pm(home, {"start", write_apps(dir, {app}), "--wait"});
+    CHECK_MESSAGE(wait.exit_code == 2, describe(wait));
+    CHECK_MESSAGE(contains(wait.err, "--wait does not apply to an ecosystem file\n"), describe(wait));
 }
 
 }  // TEST_SUITE("integration/pm2-interpreter")
